@@ -1,0 +1,51 @@
+# rxsse — the front door. Every target works on a fresh clone.
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 30s
+PORT        ?= 3000
+
+.PHONY: all run test unit e2e-deps bench lint fuzz tidy-check clean
+
+all: lint test
+
+## run: start the seed example (examples/hello) on :$(PORT)
+run:
+	PORT=$(PORT) $(GO) run ./examples/hello
+
+## test: every test with -race, browser and npm-client end-to-end tests included
+test: e2e-deps
+	RXSSE_E2E=1 $(GO) test -race -count=1 ./...
+
+## unit: the Go tests only (end-to-end tests skip when their tools are missing)
+unit:
+	$(GO) test -race -count=1 ./...
+
+## e2e-deps: install what the end-to-end tests need (Chromium from Debian, npm packages)
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if [ -f e2e/package.json ] && [ ! -d e2e/node_modules ]; then \
+		echo "installing e2e npm packages"; \
+		cd e2e && npm ci --no-audit --no-fund --loglevel=error; fi
+
+## bench: Go benchmarks with allocation counts (compare runs with benchstat)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## lint: gofmt, go vet, staticcheck, go mod tidy
+lint: tidy-check
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+tidy-check:
+	@$(GO) mod tidy -diff >/dev/null || { $(GO) mod tidy -diff; echo "go mod tidy needed"; exit 1; }
+
+## fuzz: a bounded run of every fuzz target ($(FUZZTIME) each)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./encoder
+	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) ./encoder
+
+clean:
+	rm -rf e2e/node_modules
