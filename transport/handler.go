@@ -15,6 +15,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/drain"
 )
 
 // Handler serves the observable that source returns as a text/event-stream
@@ -66,7 +67,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// upstream goroutines can see the cancelled context and finish.
 	defer func() {
 		cancel()
-		go drain(items, h.cfg.drainTimeout)
+		go drain.Items(items, h.cfg.drainTimeout)
 	}()
 	s.run(ctx, items)
 }
@@ -84,21 +85,6 @@ func (s *stream) subscribe(ctx context.Context, source func(*http.Request) rxgo.
 		return nil, errors.New("transport: the source returned a nil Observable")
 	}
 	return obs.Observe(rxgo.WithContext(ctx)), nil
-}
-
-func drain(items <-chan rxgo.Item, timeout time.Duration) {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	for {
-		select {
-		case _, ok := <-items:
-			if !ok {
-				return
-			}
-		case <-t.C:
-			return
-		}
-	}
 }
 
 // stream is the state of one response.

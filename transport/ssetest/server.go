@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
 	"strings"
 	"time"
@@ -65,6 +66,10 @@ func (s *Server) Client() *http.Client { return s.client }
 
 // Close ends every open stream, shuts the server down and waits until it
 // has stopped, so no goroutine of the server or its client is left.
+//
+// Connections are synchronous in-memory pipes with no socket buffer, so a
+// response ends cleanly only while its client reads it; streams nobody
+// reads are closed abruptly after ten (virtual) seconds.
 func (s *Server) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,6 +129,10 @@ func (st *Stream) IsEventStream() bool {
 // Next returns the next event a browser would dispatch, io.EOF when the
 // response ends.
 func (st *Stream) Next() (encoder.Event, error) { return st.dec.Decode() }
+
+// Events returns an iterator over the remaining events. It stops at the
+// end of the stream; any other error is yielded once, last.
+func (st *Stream) Events() iter.Seq2[encoder.Event, error] { return st.dec.Events() }
 
 // Retry returns the reconnection time the stream last set.
 func (st *Stream) Retry() time.Duration { return st.dec.Retry() }

@@ -1,0 +1,49 @@
+package controller
+
+import (
+	"fmt"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Controller is a type that declares routes, NestJS's @Controller class. Its
+// Routes method is the route table: each call on r is one decorated method.
+type Controller interface {
+	// Routes declares the controller's routes on r. Mount calls it once;
+	// r must not be kept and used after Routes returns.
+	Routes(r Router)
+}
+
+// Prefixed is implemented by a controller whose routes all live under one
+// path prefix, NestJS's @Controller('events'). Mount puts every route the
+// controller declares under Prefix(); a leading slash is optional and a
+// trailing one is ignored, so "events", "/events" and "/events/" are the
+// same prefix. The prefix may hold chi URL parameters ("/rooms/{room}").
+type Prefixed interface {
+	// Prefix returns the path prefix of the controller's routes.
+	Prefix() string
+}
+
+// Mount registers the routes of each controller on r, in order. Each
+// controller gets its own chi route group, so middleware it declares with
+// Router.Use wraps only its own routes, while the middleware already on r
+// (auth, CORS, logging) wraps SSE routes like any other. r may be a chi
+// sub-router or a group.
+//
+// Like chi and net/http, Mount panics on a mistake in the route table: a nil
+// controller, a nil handler, an invalid pattern or an unsupported method. It
+// runs at start-up, where the panic points at the line to fix.
+func Mount(r chi.Router, controllers ...Controller) {
+	for i, c := range controllers {
+		if c == nil {
+			panic(fmt.Sprintf("controller: Mount: controller %d is nil", i))
+		}
+		s := newScope(fmt.Sprintf("%T", c), "")
+		if p, ok := c.(Prefixed); ok {
+			s.prefix = p.Prefix()
+		}
+		c.Routes(s)
+		s.seal()
+		s.register(r, "", nil)
+	}
+}

@@ -1,0 +1,230 @@
+package controller
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/transport"
+)
+
+// Router is what a controller declares its routes on. Patterns are chi
+// patterns ("/rooms/{id}", "/static/*") relative to the controller's prefix
+// and to any enclosing Route; the leading slash is optional, as in NestJS
+// ("sse" is "/sse"), and "" or "/" is the prefix itself.
+//
+// A Router records the declarations and Mount registers them once Routes
+// returns, so the order of the calls within one scope does not matter: Use
+// and SseDefaults apply to every route of the scope, declared before or
+// after them.
+type Router interface {
+	// Sse declares a GET route that serves the Observable source returns as
+	// a text/event-stream, NestJS's @Sse(pattern). Per request, source is
+	// called once and its Observable observed with a context cancelled when
+	// the client leaves or the server shuts down (see transport.Handler).
+	// opts follow the scope's SseDefaults, so they win over them.
+	Sse(pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option)
+	// SseMethod is Sse for another method, for clients that post a body to
+	// open a stream. As in NestJS, a POST stream answers 201 Created unless
+	// opts (or SseDefaults) set transport.WithStatus; other methods answer
+	// 200. Browsers' EventSource can only GET and accepts only 200: POST
+	// streams are for fetch-based clients.
+	SseMethod(method, pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option)
+
+	// Get declares a plain GET route.
+	Get(pattern string, h http.HandlerFunc)
+	// Post declares a plain POST route.
+	Post(pattern string, h http.HandlerFunc)
+	// Put declares a plain PUT route.
+	Put(pattern string, h http.HandlerFunc)
+	// Patch declares a plain PATCH route.
+	Patch(pattern string, h http.HandlerFunc)
+	// Delete declares a plain DELETE route.
+	Delete(pattern string, h http.HandlerFunc)
+	// Handle declares a plain route for method, or for every method if
+	// method is "". Methods chi does not know must be registered with
+	// chi.RegisterMethod first.
+	Handle(method, pattern string, h http.Handler)
+
+	// Use adds middleware around every route of this scope, nested scopes
+	// included, and nothing else: not the routes of other controllers, and
+	// not requests that match no route. Middleware runs in the order given,
+	// inside the middleware of enclosing scopes and of the chi router.
+	Use(middlewares ...func(http.Handler) http.Handler)
+	// SseDefaults sets transport options for every SSE route of this scope,
+	// nested scopes included. They come after those of enclosing scopes and
+	// before the route's own, so the most specific option wins.
+	SseDefaults(opts ...transport.Option)
+
+	// Route declares the routes fn declares under prefix, joined to this
+	// scope's prefix, in a nested scope with its own middleware and SSE
+	// defaults.
+	Route(prefix string, fn func(r Router))
+	// Group is Route without a prefix: a nested scope for routes that need
+	// extra middleware or SSE defaults.
+	Group(fn func(r Router))
+}
+
+// scope is the Router handed to a controller: one per Routes call and one
+// per nested Route or Group.
+type scope struct {
+	owner    string // the controller's type, for messages
+	prefix   string
+	mws      []func(http.Handler) http.Handler
+	defaults []transport.Option
+	entries  []entry
+	sealed   *bool // shared by the scopes of one controller
+}
+
+// entry is one declaration: a route, or a nested scope.
+type entry struct {
+	method  string // "" for every method (plain routes only)
+	pattern string
+	handler http.Handler                        // a plain route
+	source  func(*http.Request) rxgo.Observable // an SSE route
+	opts    []transport.Option
+	child   *scope
+}
+
+var _ Router = (*scope)(nil)
+
+func newScope(owner, prefix string) *scope {
+	return &scope{owner: owner, prefix: prefix, sealed: new(bool)}
+}
+
+func (s *scope) Sse(pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option) {
+	s.SseMethod(http.MethodGet, pattern, source, opts...)
+}
+
+func (s *scope) SseMethod(method, pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option) {
+	s.check("SseMethod")
+	if method == "" {
+		s.fail("SseMethod %q: empty method", pattern)
+	}
+	if source == nil {
+		s.fail("Sse %s %q: nil source", method, pattern)
+	}
+	s.entries = append(s.entries, entry{method: method, pattern: pattern, source: source, opts: slices.Clone(opts)})
+}
+
+func (s *scope) Get(pattern string, h http.HandlerFunc)    { s.plain(http.MethodGet, pattern, h) }
+func (s *scope) Post(pattern string, h http.HandlerFunc)   { s.plain(http.MethodPost, pattern, h) }
+func (s *scope) Put(pattern string, h http.HandlerFunc)    { s.plain(http.MethodPut, pattern, h) }
+func (s *scope) Patch(pattern string, h http.HandlerFunc)  { s.plain(http.MethodPatch, pattern, h) }
+func (s *scope) Delete(pattern string, h http.HandlerFunc) { s.plain(http.MethodDelete, pattern, h) }
+
+// plain declares a route served by h as it is. A nil HandlerFunc must be
+// caught here: once converted to http.Handler it is no longer nil.
+func (s *scope) plain(method, pattern string, h http.HandlerFunc) {
+	s.check(method)
+	if h == nil {
+		s.fail("%s %q: nil handler", method, pattern)
+	}
+	s.Handle(method, pattern, h)
+}
+
+func (s *scope) Handle(method, pattern string, h http.Handler) {
+	s.check("Handle")
+	if h == nil {
+		s.fail("Handle %q %q: nil handler", method, pattern)
+	}
+	s.entries = append(s.entries, entry{method: method, pattern: pattern, handler: h})
+}
+
+func (s *scope) Use(middlewares ...func(http.Handler) http.Handler) {
+	s.check("Use")
+	for i, mw := range middlewares {
+		if mw == nil {
+			s.fail("Use: middleware %d is nil", i)
+		}
+	}
+	s.mws = append(s.mws, middlewares...)
+}
+
+func (s *scope) SseDefaults(opts ...transport.Option) {
+	s.check("SseDefaults")
+	s.defaults = append(s.defaults, opts...)
+}
+
+func (s *scope) Route(prefix string, fn func(r Router)) {
+	s.check("Route")
+	if fn == nil {
+		s.fail("Route %q: nil function", prefix)
+	}
+	child := &scope{owner: s.owner, prefix: prefix, sealed: s.sealed}
+	fn(child)
+	s.entries = append(s.entries, entry{child: child})
+}
+
+func (s *scope) Group(fn func(r Router)) { s.Route("", fn) }
+
+// check panics if the controller's Routes has returned: declarations made
+// after Mount registered the table would be silently lost.
+func (s *scope) check(call string) {
+	if *s.sealed {
+		s.fail("%s called after Routes returned", call)
+	}
+}
+
+func (s *scope) fail(format string, args ...any) {
+	panic(fmt.Sprintf("controller: %s: ", s.owner) + fmt.Sprintf(format, args...))
+}
+
+func (s *scope) seal() { *s.sealed = true }
+
+// register adds the scope's routes to r, under parent (the joined prefix of
+// the enclosing scopes) and after inherited (their SSE defaults). Each scope
+// is a chi group, whose middleware wraps only the routes registered in it.
+func (s *scope) register(r chi.Router, parent string, inherited []transport.Option) {
+	prefix := join(parent, s.prefix)
+	defaults := append(slices.Clip(inherited), s.defaults...)
+	r.Group(func(r chi.Router) {
+		r.Use(s.mws...)
+		for _, e := range s.entries {
+			switch {
+			case e.child != nil:
+				e.child.register(r, prefix, defaults)
+			case e.source != nil:
+				r.Method(e.method, join(prefix, e.pattern), transport.Handler(e.source, sseOptions(e.method, defaults, e.opts)...))
+			case e.method == "":
+				r.Handle(join(prefix, e.pattern), e.handler)
+			default:
+				r.Method(e.method, join(prefix, e.pattern), e.handler)
+			}
+		}
+	})
+}
+
+// sseOptions returns the transport options of an SSE route, least specific
+// first, since the last option wins.
+func sseOptions(method string, defaults, own []transport.Option) []transport.Option {
+	opts := make([]transport.Option, 0, 1+len(defaults)+len(own))
+	if strings.EqualFold(method, http.MethodPost) {
+		opts = append(opts, transport.WithStatus(http.StatusCreated))
+	}
+	opts = append(opts, defaults...)
+	return append(opts, own...)
+}
+
+// join returns pattern under prefix, each with at most one slash between
+// them; "" and "/" stand for the prefix itself.
+func join(prefix, pattern string) string {
+	prefix = strings.TrimRight(prefix, "/")
+	if prefix != "" && prefix[0] != '/' {
+		prefix = "/" + prefix
+	}
+	switch {
+	case pattern == "" || pattern == "/":
+		if prefix == "" {
+			return "/"
+		}
+		return prefix
+	case pattern[0] != '/':
+		pattern = "/" + pattern
+	}
+	return prefix + pattern
+}

@@ -1,0 +1,101 @@
+// Command hello is NestJS's Server-Sent Events sample in Go: GET /sse sends
+// {"hello":"world"} every second, and the page at / lists each message as it
+// arrives.
+//
+//	go run ./examples/hello    # then open http://localhost:3000
+//
+// It listens on :3000, or on the port in $PORT, and shuts down gracefully on
+// SIGINT or SIGTERM, ending open streams first.
+package main
+
+import (
+	"cmp"
+	"context"
+	_ "embed"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/controller"
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/transport"
+)
+
+//go:embed index.html
+var indexHTML []byte
+
+// appController is NestJS's AppController: the page, and the stream.
+type appController struct {
+	// clock drives the stream; nil is the real clock. Tests use a fake one.
+	clock observable.Clock
+}
+
+func (c appController) Routes(r controller.Router) {
+	r.Get("/", c.index)  // @Get()
+	r.Sse("/sse", c.sse) // @Sse('sse')
+}
+
+func (appController) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(indexHTML)
+}
+
+func (c appController) sse(*http.Request) rxgo.Observable {
+	return observable.Interval(time.Second, observable.WithClock(c.clock)).
+		Map(func(context.Context, any) (any, error) {
+			return encoder.MessageEvent{Data: map[string]string{"hello": "world"}}, nil
+		})
+}
+
+// newRouter builds the application.
+func newRouter(clock observable.Clock) http.Handler {
+	r := chi.NewRouter()
+	controller.Mount(r, appController{clock: clock})
+	return r
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	addr := ":" + cmp.Or(os.Getenv("PORT"), "3000")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("listening on %s", addr)
+	if err := serve(ctx, ln, newRouter(nil)); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// serve serves h on ln until ctx is done, then shuts down: open streams are
+// ended at once and Shutdown waits for their handlers to return.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	transport.CancelOnShutdown(srv)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

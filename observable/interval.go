@@ -1,0 +1,59 @@
+package observable
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+)
+
+// ErrInvalidPeriod is the error an Interval with a non-positive period emits.
+var ErrInvalidPeriod = errors.New("observable: non-positive interval period")
+
+// Interval returns a cold Observable that emits 0, 1, 2, ... (as int), one
+// every period, like RxJS interval. Each subscription starts its own ticker
+// when it subscribes and stops it when the context given to Observe (with
+// rxgo.WithContext) is done; it never completes on its own.
+//
+// A non-positive period emits one error item wrapping ErrInvalidPeriod and
+// completes.
+func Interval(period time.Duration, opts ...Option) rxgo.Observable {
+	clock := buildOptions(opts).clock
+	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+		if period <= 0 {
+			rxgo.Error(fmt.Errorf("%w: %v", ErrInvalidPeriod, period)).SendContext(ctx, next)
+			return
+		}
+		ticker := clock.NewTicker(period)
+		defer ticker.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C():
+			}
+			if !rxgo.Of(i).SendContext(ctx, next) {
+				return
+			}
+		}
+	}})
+}
+
+// Timer returns a cold Observable that emits 0 once, delay after it is
+// subscribed to, and completes, like RxJS timer. A non-positive delay emits
+// at once. Unlike rxgo.Timer it emits an item, and it honours the context
+// given to Observe.
+func Timer(delay time.Duration, opts ...Option) rxgo.Observable {
+	clock := buildOptions(opts).clock
+	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+		timer := clock.NewTimer(delay)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+		case <-timer.C():
+			rxgo.Of(0).SendContext(ctx, next)
+		}
+	}})
+}
