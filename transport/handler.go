@@ -98,13 +98,17 @@ type stream struct {
 	buf       []byte // encoded bytes not yet written to the connection
 	nextID    uint64
 	committed bool // status and headers are written
-	events    int
+	events    int  // events written or pending
+	pending   int  // events in buf
 }
 
 func (s *stream) run(ctx context.Context, items <-chan rxgo.Item) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(&PanicError{Value: v, Stack: debug.Stack()})
+		}
+		if s.committed && s.cfg.observer != nil {
+			s.cfg.observer.StreamClosed(s.r)
 		}
 	}()
 	s.log.Debug("sse: stream opened")
@@ -261,6 +265,7 @@ func (s *stream) appendItem(v any) bool {
 	}
 	s.buf = buf
 	s.events++
+	s.pending++
 	if max := s.cfg.maxPending; max > 0 && len(s.buf) > max {
 		size := len(s.buf) - start
 		// Write out what was batched before this event, so only an
@@ -269,6 +274,7 @@ func (s *stream) appendItem(v any) bool {
 			return s.flushPrefix(start)
 		}
 		s.buf = s.buf[:start]
+		s.pending--
 		err := fmt.Errorf("%w: an event of %d bytes, cap %d", ErrTooMuchPending, size, max)
 		if !s.committed {
 			s.fail(err)
@@ -285,10 +291,12 @@ func (s *stream) appendItem(v any) bool {
 func (s *stream) flushPrefix(n int) bool {
 	rest := append([]byte(nil), s.buf[n:]...)
 	s.buf = s.buf[:n]
+	s.pending-- // the kept event is not part of this write
 	if !s.flush() {
 		return false
 	}
 	s.buf = append(s.buf, rest...)
+	s.pending = 1
 	return true
 }
 
@@ -315,6 +323,9 @@ func (s *stream) commit() {
 	}
 	s.w.WriteHeader(s.cfg.status)
 	s.committed = true
+	if s.cfg.observer != nil {
+		s.cfg.observer.StreamOpened(s.r)
+	}
 	// The body starts with a newline (as NestJS's does) and the retry hint,
 	// ahead of any event already encoded.
 	head := []byte{'\n'}
@@ -344,10 +355,14 @@ func (s *stream) write() error {
 		}
 	}
 	if len(s.buf) > 0 {
-		_, err := s.w.Write(s.buf)
-		s.buf = s.buf[:0]
+		n, err := s.w.Write(s.buf)
+		events := s.pending
+		s.buf, s.pending = s.buf[:0], 0
 		if err != nil {
 			return err
+		}
+		if s.cfg.observer != nil {
+			s.cfg.observer.EventsWritten(s.r, events, n)
 		}
 	}
 	return s.rc.Flush()
@@ -360,6 +375,16 @@ func (s *stream) fail(err error) {
 		if mapped := s.cfg.mapError(err); mapped != nil {
 			err = mapped
 		}
+	}
+	var rc Reconnecter
+	if errors.As(err, &rc) && rc.Reconnect() {
+		s.log.Info("sse: stream ended for the client to reconnect", "err", err, "events", s.events)
+		if !s.committed {
+			s.buf, s.pending = s.buf[:0], 0
+			s.commit()
+		}
+		s.flush()
+		return
 	}
 	status, message, safe := classify(err)
 	if !safe || status >= 500 {

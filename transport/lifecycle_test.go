@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -273,5 +274,73 @@ func TestResponseBodyReaderSeesRawHeartbeat(t *testing.T) {
 		if line != want {
 			t.Fatalf("line = %q, want %q", line, want)
 		}
+	}
+}
+
+type reconnectErr struct{}
+
+func (reconnectErr) Error() string   { return "subscriber too slow" }
+func (reconnectErr) Reconnect() bool { return true }
+
+func TestAReconnecterErrorEndsTheStreamWithoutAnErrorFrame(t *testing.T) {
+	tests := []struct {
+		name string
+		src  rxgo.Observable
+		want string
+	}{
+		{"after events", items("a", reconnectErr{}, "never"), "\nid: 1\ndata: a\n\n"},
+		{"as the first item it is still a 200, so browsers reconnect", items(reconnectErr{}), "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logger, logs := newLogger()
+			resp := get(t, serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return tt.src }, transport.WithLogger(logger))).URL, nil)
+			if resp.StatusCode != 200 {
+				t.Errorf("status = %d", resp.StatusCode)
+			}
+			if got := body(t, resp); got != tt.want {
+				t.Errorf("body = %q, want %q", got, tt.want)
+			}
+			if !logs.Contains("reconnect") {
+				t.Errorf("not logged: %s", logs)
+			}
+		})
+	}
+}
+
+type countingObserver struct {
+	mu                     sync.Mutex
+	opened, closed, events int
+	bytes                  int
+}
+
+func (o *countingObserver) StreamOpened(*http.Request) { o.mu.Lock(); o.opened++; o.mu.Unlock() }
+func (o *countingObserver) StreamClosed(*http.Request) { o.mu.Lock(); o.closed++; o.mu.Unlock() }
+func (o *countingObserver) EventsWritten(_ *http.Request, events, bytes int) {
+	o.mu.Lock()
+	o.events += events
+	o.bytes += bytes
+	o.mu.Unlock()
+}
+
+func TestTheObserverSeesStreamsEventsAndBytes(t *testing.T) {
+	obs := &countingObserver{}
+	h := transport.Handler(func(r *http.Request) rxgo.Observable {
+		if r.URL.Path == "/missing" {
+			return rxgo.Thrown(transport.NewHTTPError(404, ""))
+		}
+		return items("a", "b", encoder.MessageEvent{Comment: "c"})
+	}, transport.WithObserver(obs))
+	ts := serve(t, h)
+	got := body(t, get(t, ts.URL, nil))
+	_ = body(t, get(t, ts.URL+"/missing", nil))
+	ts.Close() // waits for the handlers
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.opened != 1 || obs.closed != 1 {
+		t.Errorf("opened %d, closed %d; want 1 and 1 (an HTTP error is no stream)", obs.opened, obs.closed)
+	}
+	if obs.events != 3 || obs.bytes != len(got) {
+		t.Errorf("events %d, bytes %d; want 3 and %d", obs.events, obs.bytes, len(got))
 	}
 }

@@ -47,6 +47,7 @@ type config struct {
 	mapError      func(error) error
 	logger        *slog.Logger
 	encoderOpts   []encoder.Option
+	observer      Observer
 }
 
 func newConfig(opts []Option) config {
