@@ -25,7 +25,7 @@ e2e-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing chromium (Debian package)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@if [ -f e2e/package.json ] && [ ! -d e2e/node_modules ]; then \
+	@if [ -f e2e/package.json ] && { [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; }; then \
 		echo "installing e2e npm packages"; \
 		cd e2e && npm ci --no-audit --no-fund --loglevel=error; fi
 
