@@ -77,7 +77,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *stream) subscribe(ctx context.Context, source func(*http.Request) rxgo.Observable) (items <-chan rxgo.Item, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
+			err = recovered(v)
 		}
 	}()
 	obs := source(s.r.WithContext(ctx))
@@ -85,6 +85,15 @@ func (s *stream) subscribe(ctx context.Context, source func(*http.Request) rxgo.
 		return nil, errors.New("transport: the source returned a nil Observable")
 	}
 	return obs.Observe(rxgo.WithContext(ctx)), nil
+}
+
+// recovered turns a recovered panic value into a *PanicError, re-panicking
+// with http.ErrAbortHandler, which asks net/http to abort the response.
+func recovered(v any) error {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	return &PanicError{Value: v, Stack: debug.Stack()}
 }
 
 // stream is the state of one response.
@@ -105,7 +114,7 @@ type stream struct {
 func (s *stream) run(ctx context.Context, items <-chan rxgo.Item) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(&PanicError{Value: v, Stack: debug.Stack()})
+			s.fail(recovered(v))
 		}
 		if s.committed && s.cfg.observer != nil {
 			s.cfg.observer.StreamClosed(s.r)

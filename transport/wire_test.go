@@ -278,3 +278,13 @@ func TestHTTPErrorJSONMatchesNest(t *testing.T) {
 		t.Errorf("body = %v", got)
 	}
 }
+
+func TestErrAbortHandlerStillAbortsTheResponse(t *testing.T) {
+	ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { panic(http.ErrAbortHandler) }))
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("got a %d response, want the connection aborted", resp.StatusCode)
+	}
+}
