@@ -1,0 +1,60 @@
+package eventsource_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/transport/eventsource"
+)
+
+func ExampleObserve() {
+	// A server that sends two events and ends the response; when the client
+	// comes back, it answers 204 No Content, the way a server tells an
+	// EventSource to stop for good.
+	var mu sync.Mutex
+	var resumedFrom []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		resumedFrom = append(resumedFrom, r.Header.Get("Last-Event-ID"))
+		if len(resumedFrom) > 1 {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "retry: 10\n\nid: 1\nevent: greeting\ndata: hello\n\nid: 2\ndata: two\ndata: lines\n\n")
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var status []string // written by the callbacks, read once the stream is over
+	events := eventsource.Observe(ctx, srv.URL,
+		eventsource.WithHeader("Authorization", "Bearer secret"),
+		eventsource.WithOnOpen(func() { status = append(status, "open") }),
+		eventsource.WithOnError(func(err error, retryIn time.Duration) {
+			status = append(status, fmt.Sprintf("%v; reconnecting in %v", err, retryIn))
+		}),
+	)
+	for item := range events.Observe() {
+		if item.E != nil {
+			fmt.Println("stopped:", item.E) // the last item
+			continue
+		}
+		ev := item.V.(encoder.Event)
+		fmt.Printf("%s %q (last id %s)\n", ev.Type, ev.Data, ev.LastEventID)
+	}
+	fmt.Printf("status: %q\n", status)
+	fmt.Printf("Last-Event-ID of each request: %q\n", resumedFrom)
+	// Output:
+	// greeting "hello" (last id 1)
+	// message "two\nlines" (last id 2)
+	// stopped: eventsource: unexpected status 204 No Content
+	// status: ["open" "eventsource: the server ended the stream; reconnecting in 10ms"]
+	// Last-Event-ID of each request: ["" "2"]
+}

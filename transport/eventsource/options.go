@@ -1,0 +1,201 @@
+package eventsource
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/observable"
+)
+
+// Defaults for the options.
+const (
+	// DefaultRetry is the reconnection time until the stream sets one with
+	// a retry field: 3 s, what browsers use.
+	DefaultRetry = 3 * time.Second
+	// DefaultMaxBackoff caps the exponential backoff between failed
+	// attempts (see WithBackoff).
+	DefaultMaxBackoff = 30 * time.Second
+)
+
+// Option configures Observe.
+type Option func(*config)
+
+type config struct {
+	client       *http.Client
+	header       http.Header
+	lastEventID  string
+	retry        time.Duration
+	maxBackoff   time.Duration
+	jitter       func(time.Duration) time.Duration
+	maxAttempts  int
+	readTimeout  time.Duration
+	maxEventSize int
+	clock        observable.Clock
+	onOpen       func()
+	onError      func(error, time.Duration)
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		client:       http.DefaultClient,
+		header:       http.Header{},
+		retry:        DefaultRetry,
+		maxBackoff:   DefaultMaxBackoff,
+		jitter:       equalJitter,
+		maxEventSize: encoder.DefaultMaxEventSize,
+		clock:        observable.RealClock{},
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithClient sets the http.Client that makes the requests
+// (http.DefaultClient by default): its Transport, its cookie Jar (how a
+// browser would authenticate a stream), its redirect policy. Its Timeout
+// must be zero, or it cuts every stream after that time (each cut is a
+// reconnect); bound silence with WithReadTimeout instead.
+func WithClient(c *http.Client) Option {
+	return func(cfg *config) {
+		if c != nil {
+			cfg.client = c
+		}
+	}
+}
+
+// WithHeader adds a header sent with every request, reconnects included,
+// for instance Authorization. It may replace Accept and Cache-Control, but
+// not Last-Event-ID, which the client manages (see WithLastEventID).
+func WithHeader(key, value string) Option {
+	return func(c *config) { c.header.Add(key, value) }
+}
+
+// WithHeaders adds every header of h, as WithHeader does.
+func WithHeaders(h http.Header) Option {
+	return func(c *config) {
+		for k, vs := range h {
+			for _, v := range vs {
+				c.header.Add(k, v)
+			}
+		}
+	}
+}
+
+// WithLastEventID starts the stream as if it had already set this last
+// event id: the first request sends it as Last-Event-ID, so a client that
+// stored the id of the last event it processed resumes where it stopped.
+// Browsers cannot do that; it changes nothing else.
+func WithLastEventID(id string) Option {
+	return func(c *config) { c.lastEventID = id }
+}
+
+// WithRetry sets the reconnection time used until the stream sets one
+// with a retry field (DefaultRetry by default). A value of zero or less
+// keeps the default.
+func WithRetry(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.retry = d
+		}
+	}
+}
+
+// WithBackoff caps the exponential backoff between consecutive failed
+// attempts (DefaultMaxBackoff by default). The first reconnect waits the
+// reconnection time, as browsers do; each further failure in a row doubles
+// the wait (from the reconnection time, or 100 ms if that is shorter), up
+// to max, with jitter (see WithJitter); a connection that opens resets it.
+// The wait is never shorter than the reconnection time, even when that is
+// longer than max. Zero or less turns backoff off: every reconnect waits
+// the reconnection time, exactly as in a browser.
+func WithBackoff(max time.Duration) Option {
+	return func(c *config) { c.maxBackoff = max }
+}
+
+// WithJitter replaces the randomisation of backoff waits. f gets the
+// exponential wait d and returns the wait to use; the result is kept
+// between the reconnection time and d. The default returns a random
+// duration between d/2 and d ("equal jitter"), which spreads out the
+// reconnects of many clients that lost the same server. Tests pass the
+// identity function to make waits deterministic.
+func WithJitter(f func(d time.Duration) time.Duration) Option {
+	return func(c *config) {
+		if f != nil {
+			c.jitter = f
+		}
+	}
+}
+
+// WithMaxAttempts makes the client give up after n consecutive connection
+// attempts failed, counting the first connection: the observable then ends
+// with an error wrapping ErrMaxAttempts and the last attempt's error. An
+// attempt fails when it gets no response (a network error, the read
+// timeout before the headers); a connection that opened resets the count,
+// however it ends. Zero or less, the default, never gives up, like a
+// browser.
+func WithMaxAttempts(n int) Option {
+	return func(c *config) { c.maxAttempts = n }
+}
+
+// WithReadTimeout treats a connection as dead when the server sends
+// nothing for d: no response headers, then no bytes of the body. Any byte
+// counts, so comment lines (heartbeats) keep a quiet stream alive. The
+// client drops the connection, reports ErrReadTimeout to WithOnError and
+// reconnects. The clock runs only while the client waits for the server:
+// a slow subscriber does not make the stream look dead. Zero or less, the
+// default, waits for ever.
+func WithReadTimeout(d time.Duration) Option {
+	return func(c *config) { c.readTimeout = d }
+}
+
+// WithMaxEventSize bounds the bytes buffered for one event
+// (encoder.DefaultMaxEventSize by default; see encoder.WithMaxEventSize).
+// An event past it ends the observable with an error wrapping
+// encoder.ErrEventTooLarge: reconnecting would only read it again.
+func WithMaxEventSize(n int) Option {
+	return func(c *config) { c.maxEventSize = n }
+}
+
+// WithClock sets the clock that times reconnection waits and the read
+// timeout (observable.RealClock by default). Tests pass a
+// clocktest.Clock to step through reconnects without sleeping.
+func WithClock(clock observable.Clock) Option {
+	return func(c *config) {
+		if clock != nil {
+			c.clock = clock
+		}
+	}
+}
+
+// WithOnOpen calls f each time a connection opens: a 200 response of type
+// text/event-stream, what fires "open" on a browser's EventSource.
+//
+// Like WithOnError's, f runs on the goroutine that emits the items, between
+// two of them: after the subscriber received the items before it, and
+// before the items after it are sent (with rxgo's default unbuffered
+// channel). It must return quickly; the stream waits for it.
+func WithOnOpen(f func()) Option {
+	return func(c *config) { c.onOpen = f }
+}
+
+// WithOnError calls f each time a connection fails or ends and the client
+// is going to reconnect in retryIn, what fires "error" on a browser's
+// EventSource while it is CONNECTING. err says why: ErrStreamEnded,
+// ErrReadTimeout, or the error of the request or of the body. Errors that
+// stop the client for good are not reported here: they are the
+// observable's last item. f runs like WithOnOpen's.
+func WithOnError(f func(err error, retryIn time.Duration)) Option {
+	return func(c *config) { c.onError = f }
+}
+
+// equalJitter returns a random duration between d/2 and d.
+func equalJitter(d time.Duration) time.Duration {
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return d - rand.N(half+1)
+}
