@@ -1,7 +1,8 @@
 // Package observable provides what rxgo lacks for serving Server-Sent Events:
 // cold, clock-driven sources (Interval, Timer), context-honouring versions of
-// the common combinators (Merge, Concat, StartWith), a Clock that tests can
-// fake, and wrappers that turn panics in operator functions into error items.
+// the common combinators (Merge, Concat, StartWith), a broadcast Hub with
+// replay for resuming clients, a Clock that tests can fake, and wrappers
+// that turn panics in operator functions into error items.
 //
 // A controller method builds one of these per request and the transport
 // observes it with the request's context:
@@ -62,6 +63,44 @@
 // item; SafePredicate reports it to a callback and drops the item. A panic
 // cannot be recovered from outside the goroutine it happens on, so there is no
 // operator that makes a whole pipeline safe: wrap each function.
+//
+// # Broadcast: the Hub
+//
+// Most SSE apps push the same events to many clients. rxgo's multicast
+// (FromEventSource, Connectable) cannot serve them: it never forgets a
+// departed observer, and one slow observer stalls all the others. Hub is the
+// replacement, and Broker the interface it implements, so a distributed
+// backend can stand in for it:
+//
+//	hub := observable.NewHub(observable.WithReplayCount(1000))
+//	hub.PublishTo(ctx, "lobby", encoder.MessageEvent{Data: msg})  // from a POST handler
+//
+//	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
+//		return hub.Subscribe(transport.LastEventID(r), chi.URLParam(r, "room"))
+//	}, transport.WithAutoID(false))
+//
+// The hub gives every event an id ("1", "2", ...) and keeps the latest ones
+// (WithReplayCount, WithReplayAge) so that a client that reconnects with
+// Last-Event-ID, as every EventSource does by itself, gets exactly what it
+// missed, then the live events: replay and registration happen atomically
+// with respect to Publish, so there is no gap and no duplicate at the seam.
+// A client whose id is unknown or has left the window first gets an event of
+// type GapEventType, then everything retained. Turn the transport's own ids
+// off (transport.WithAutoID(false)) on hub routes: the hub's ids are the
+// ones clients must echo.
+//
+// Publish never waits for a subscriber. Each subscription is a bounded
+// channel (WithSubscriberBuffer); one that is full is cut off with
+// ErrSlowSubscriber, so a slow client never slows anyone else, and since its
+// browser reconnects with Last-Event-ID it loses nothing while it stays
+// within the replay window.
+//
+// A subscription costs no goroutine: Observe hands the transport the
+// subscriber's channel, and the subscription ends, through context.AfterFunc,
+// when the Observe context ends. Idle, it holds about 2.7 KB with the default
+// buffer; Publish to 10,000 subscribers takes about 1.6 ms (see the
+// benchmarks in hub_bench_test.go). WithHubLogger and WithHubObserver (see
+// package metrics) make it observable in production.
 //
 // # Time and tests
 //

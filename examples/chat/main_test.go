@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/transport/ssetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func newTestApp(t *testing.T, cfg config) *app {
+	t.Helper()
+	if cfg.logger == nil {
+		cfg.logger = quiet
+	}
+	a, err := newApp(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.hub.Close() })
+	return a
+}
+
+// post sends a message and returns the status and the id answered.
+func post(t *testing.T, h http.Handler, room, body string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/rooms/"+room+"/messages", strings.NewReader(body)))
+	var resp struct{ ID string }
+	if rec.Code == http.StatusCreated {
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("POST answer %q: %v", rec.Body, err)
+		}
+	}
+	return rec.Code, resp.ID
+}
+
+func chat(id, name, text string) encoder.Event {
+	data, _ := json.Marshal(message{Name: name, Text: text})
+	return encoder.Event{Type: "message", Data: string(data), LastEventID: id}
+}
+
+func TestMessagesReachTheirRoomOnlyAndResumeAfterLastEventID(t *testing.T) {
+	ssetest.NoLeaks(t)
+	a := newTestApp(t, config{})
+	srv := ssetest.NewServer(a.handler)
+	t.Cleanup(srv.Close)
+
+	lobby, err := srv.Get(t.Context(), "/rooms/lobby/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lobby.Close()
+	if !lobby.IsEventStream() {
+		t.Fatalf("GET events: %s", lobby.Response.Status)
+	}
+	if code, id := post(t, a.handler, "kitchen", `{"name":"cook","text":"soup"}`); code != http.StatusCreated || id != "1" {
+		t.Fatalf("POST kitchen: %d id %q, want 201 id 1", code, id)
+	}
+	post(t, a.handler, "lobby", `{"name":"ann","text":"hi"}`)
+	post(t, a.handler, "lobby", `{"name":"bob","text":"héllo\nthere"}`)
+	ssetest.ExpectEvents(t, lobby, chat("2", "ann", "hi"), chat("3", "bob", "héllo\nthere"))
+
+	again, err := srv.Get(t.Context(), "/rooms/lobby/events", http.Header{"Last-Event-ID": {"2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	ssetest.ExpectEvents(t, again, chat("3", "bob", "héllo\nthere"))
+}
+
+func TestPostRejectsBadInput(t *testing.T) {
+	a := newTestApp(t, config{})
+	for _, tc := range []struct {
+		name, room, body string
+		want             int
+	}{
+		{"a bad room name", "no%20spaces", `{"name":"a","text":"b"}`, http.StatusNotFound},
+		{"a body that is not JSON", "lobby", `name=a`, http.StatusBadRequest},
+		{"an empty name", "lobby", `{"name":"","text":"b"}`, http.StatusBadRequest},
+		{"an empty text", "lobby", `{"name":"a","text":""}`, http.StatusBadRequest},
+		{"a name too long", "lobby", `{"name":"` + strings.Repeat("n", 41) + `","text":"b"}`, http.StatusBadRequest},
+		{"a text too long", "lobby", `{"name":"a","text":"` + strings.Repeat("t", 501) + `"}`, http.StatusBadRequest},
+		{"a huge body", "lobby", `{"name":"a","text":"` + strings.Repeat("t", 1<<20) + `"}`, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, _ := post(t, a.handler, tc.room, tc.body); code != tc.want {
+				t.Errorf("POST: %d, want %d", code, tc.want)
+			}
+		})
+	}
+}
+
+func TestMetricsCountPublishedEvents(t *testing.T) {
+	a := newTestApp(t, config{})
+	post(t, a.handler, "lobby", `{"name":"a","text":"b"}`)
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{"rxsse_hub_events_published_total 1", "rxsse_streams_open 0", "rxsse_hub_subscribers 0"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func TestTheIndexPageJoinsARoomAndPosts(t *testing.T) {
+	a := newTestApp(t, config{})
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("GET /: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{"new EventSource(`/rooms/", "method: 'POST'", `addEventListener('gap'`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+}
