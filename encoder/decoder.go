@@ -8,10 +8,15 @@ import (
 	"math"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 const (
 	decoderBufSize = 4096
+	// decoderMaxBuf bounds the read buffer: a line longer than this is
+	// handed to the field it belongs to in pieces, so a long line is held
+	// once, in the event being built, and never also in the read buffer.
+	decoderMaxBuf = 64 << 10
 	// decoderKeepSize bounds the buffers a Decoder keeps between events, so
 	// one huge event does not pin its memory for the life of the stream.
 	decoderKeepSize = 1 << 20
@@ -20,6 +25,19 @@ const (
 )
 
 var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// lineField says what the line being read is, once its first piece has
+// been read.
+type lineField uint8
+
+const (
+	lineStart  lineField = iota // no piece of the current line read yet
+	lineIgnore                  // a comment or an unknown field
+	lineData
+	lineEvent
+	lineID
+	lineRetry
+)
 
 // Decoder reads server-sent events from a stream and yields the events a
 // conforming client (a browser's EventSource) would dispatch. It follows
@@ -38,6 +56,12 @@ var utf8BOM = []byte("\xEF\xBB\xBF")
 //     still sets the last event id;
 //   - a final block not closed by a blank line is discarded.
 //
+// Like a browser's parser on a reconnection, a Decoder can start with a
+// last event id and a reconnection time (WithLastEventID,
+// WithReconnectionTime): a client reading a stream over several
+// connections gives each connection's Decoder the state the previous one
+// ended with.
+//
 // Decode returns an event as soon as the blank line closing its block has
 // been read: it never waits for more input than that. A Decoder is not
 // safe for concurrent use.
@@ -55,20 +79,36 @@ type Decoder struct {
 	readErr    error // the reader's error, returned once the buffer is used up
 	err        error // sticky error returned by Decode
 
+	// The line being read, when it comes in several pieces.
+	field     lineField
+	skipSpace bool  // the colon ended the last piece: a space may still follow
+	idNUL     bool  // the id line being read holds a NUL
+	retryMs   int64 // the retry line's value so far
+	retryOK   bool  // the retry line so far is ASCII digits only
+	retryAny  bool  // the retry line so far has a digit
+
 	blockSize int // bytes of the lines read in the current block
 	data      []byte
 	typ       []byte
 	typStr    string // the last type dispatched, reused to save allocations
 	id        []byte // the last event ID buffer
+	idNext    []byte // the id line being read
 	lastID    string // the last event ID string
 	retry     time.Duration
+	retrySeen bool
 }
 
 // NewDecoder returns a Decoder that reads from r. It buffers r: it may read
-// past the events it has returned. Only WithMaxEventSize applies to it.
-func NewDecoder(r io.Reader, opts ...Option) *Decoder {
-	c := newConfig(opts)
-	return &Decoder{r: r, maxSize: c.maxEventSize}
+// past the events it has returned.
+func NewDecoder(r io.Reader, opts ...DecoderOption) *Decoder {
+	c := newDecoderConfig(opts)
+	return &Decoder{
+		r:       r,
+		maxSize: c.maxEventSize,
+		id:      []byte(c.lastEventID),
+		lastID:  c.lastEventID,
+		retry:   c.reconnect,
+	}
 }
 
 // Decode returns the next event a conforming client would dispatch.
@@ -83,18 +123,18 @@ func (d *Decoder) Decode() (Event, error) {
 		return Event{}, d.err
 	}
 	for {
-		line, err := d.readLine()
+		line, more, err := d.readLine()
 		if err != nil {
 			d.err = err
 			return Event{}, err
 		}
-		if len(line) == 0 {
+		if len(line) == 0 && !more && d.field == lineStart {
 			if ev, ok := d.dispatch(); ok {
 				return ev, nil
 			}
 			continue
 		}
-		d.processLine(line)
+		d.processLine(line, more)
 	}
 }
 
@@ -114,16 +154,19 @@ func (d *Decoder) Events() iter.Seq2[Event, error] {
 	}
 }
 
-// Retry returns the reconnection time the stream last set with a valid
-// retry field, or zero if it set none. Like a browser, the Decoder applies a
-// retry field as soon as it reads it, even inside a block that is never
+// Retry returns the reconnection time: the value of the last valid retry
+// field read, else the one WithReconnectionTime gave (zero by default).
+// seen reports whether a retry field set it, so that "retry: 0" can be told
+// from no retry field at all. Like a browser, the Decoder applies a retry
+// field as soon as it reads it, even inside a block that is never
 // dispatched. A value too large for a time.Duration saturates.
-func (d *Decoder) Retry() time.Duration { return d.retry }
+func (d *Decoder) Retry() (reconnectionTime time.Duration, seen bool) { return d.retry, d.retrySeen }
 
 // LastEventID returns the stream's last event id: what a client reconnecting
 // now sends as Last-Event-ID. Like a browser's, it changes when a block ends
 // (a blank line), even a block with no data; an id line in a block that has
-// not ended yet does not count.
+// not ended yet does not count. Before that it is the id WithLastEventID
+// gave, or "".
 func (d *Decoder) LastEventID() string { return d.lastID }
 
 // dispatch ends the current block and reports the event it makes, if any.
@@ -132,12 +175,15 @@ func (d *Decoder) dispatch() (Event, bool) {
 	if string(d.id) != d.lastID {
 		d.lastID = string(d.id)
 	}
+	if cap(d.typ) > decoderKeepSize {
+		d.typ = nil
+	}
 	if len(d.data) == 0 {
 		d.typ = d.typ[:0]
 		return Event{}, false
 	}
 	// Only data fields fill the data buffer and each ends with LF.
-	ev := Event{Type: "message", Data: string(d.data[:len(d.data)-1]), LastEventID: d.lastID}
+	ev := Event{Type: "message", Data: d.takeData(len(d.data) - 1), LastEventID: d.lastID}
 	if len(d.typ) > 0 {
 		if string(d.typ) != d.typStr {
 			d.typStr = string(d.typ)
@@ -151,58 +197,141 @@ func (d *Decoder) dispatch() (Event, bool) {
 	return ev, true
 }
 
-func (d *Decoder) processLine(line []byte) {
-	colon := bytes.IndexByte(line, ':')
-	if colon == 0 {
-		return // comment
+// takeData returns d.data[:n] as a string. A large buffer that the string
+// fills at least half of is handed over instead of copied, so that an event
+// near the size bound is never held twice; the Decoder then lets go of it
+// and never writes it again.
+func (d *Decoder) takeData(n int) string {
+	if cap(d.data) <= decoderKeepSize || 2*n < cap(d.data) {
+		return string(d.data[:n])
 	}
-	name, value := line, []byte(nil)
-	if colon > 0 {
-		name, value = line[:colon], line[colon+1:]
-		if len(value) > 0 && value[0] == ' ' {
+	s := unsafe.String(unsafe.SliceData(d.data), n)
+	d.data = nil
+	return s
+}
+
+// processLine applies one line, or one piece of a line when more is true
+// (the rest follows in the next calls).
+func (d *Decoder) processLine(piece []byte, more bool) {
+	value := piece
+	if d.field == lineStart {
+		value = nil
+		name := piece
+		if colon := bytes.IndexByte(piece, ':'); colon >= 0 {
+			name, value = piece[:colon], piece[colon+1:]
+			d.skipSpace = true
+		} else if more {
+			// A name longer than a piece names no field.
+			name = nil
+		}
+		switch string(name) {
+		case "data":
+			d.field = lineData
+		case "event":
+			d.field = lineEvent
+			d.typ = d.typ[:0]
+		case "id":
+			d.field = lineID
+			d.idNext, d.idNUL = d.idNext[:0], false
+		case "retry":
+			d.field = lineRetry
+			d.retryMs, d.retryOK, d.retryAny = 0, true, false
+		default:
+			d.field = lineIgnore // comments (empty name) included
+		}
+	}
+	if d.skipSpace && len(value) > 0 {
+		d.skipSpace = false
+		if value[0] == ' ' {
 			value = value[1:]
 		}
 	}
-	switch string(name) {
-	case "event":
-		d.typ = appendUTF8(d.typ[:0], value)
-	case "data":
-		d.data = append(appendUTF8(d.data, value), '\n')
-	case "id":
-		if bytes.IndexByte(value, 0) < 0 {
-			d.id = appendUTF8(d.id[:0], value)
+	switch d.field {
+	case lineData:
+		d.data = appendUTF8(d.grow(d.data, len(value)+1), value)
+	case lineEvent:
+		d.typ = appendUTF8(d.grow(d.typ, len(value)), value)
+	case lineID:
+		if !d.idNUL {
+			if bytes.IndexByte(value, 0) >= 0 {
+				d.idNUL = true
+			} else {
+				d.idNext = appendUTF8(d.grow(d.idNext, len(value)), value)
+			}
 		}
-	case "retry":
-		if ms, ok := parseRetry(value); ok {
-			d.retry = math.MaxInt64
-			if ms <= maxRetryMillis {
-				d.retry = time.Duration(ms) * time.Millisecond
+	case lineRetry:
+		d.parseRetry(value)
+	}
+	if more {
+		return
+	}
+	switch d.field {
+	case lineData:
+		d.data = append(d.data, '\n')
+	case lineID:
+		if !d.idNUL {
+			d.id, d.idNext = d.idNext, d.id
+		}
+		if cap(d.idNext) > decoderKeepSize {
+			d.idNext = nil
+		}
+	case lineRetry:
+		if d.retryOK && d.retryAny {
+			d.retry, d.retrySeen = math.MaxInt64, true
+			if d.retryMs <= maxRetryMillis {
+				d.retry = time.Duration(d.retryMs) * time.Millisecond
 			}
 		}
 	}
+	d.field, d.skipSpace = lineStart, false
 }
 
-// parseRetry parses a retry value: ASCII digits only, at least one.
-// Values past maxRetryMillis are reported as maxRetryMillis+1.
-func parseRetry(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
+// parseRetry adds a piece of a retry value, which is valid when it is
+// ASCII digits only, at least one. Values past maxRetryMillis stay at
+// maxRetryMillis+1.
+func (d *Decoder) parseRetry(b []byte) {
+	if !d.retryOK {
+		return
 	}
-	var ms int64
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return 0, false
+			d.retryOK = false
+			return
 		}
-		if ms <= maxRetryMillis {
-			ms = ms*10 + int64(c-'0')
+		d.retryAny = true
+		if d.retryMs <= maxRetryMillis {
+			d.retryMs = d.retryMs*10 + int64(c-'0')
 		}
 	}
-	return ms, true
 }
 
-// readLine returns the next line without its line ending. The line is
-// valid until the next call.
-func (d *Decoder) readLine() ([]byte, error) {
+// grow returns b with room for n more bytes. Past the read buffer's size it
+// grows fourfold, up to the event size bound: an event of the maximum size
+// then costs about 4/3 of that size in allocations in all, and at most 5/4
+// of it at once (the last two buffers during the last copy).
+func (d *Decoder) grow(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	need := len(b) + n
+	if need <= decoderMaxBuf {
+		return append(b, make([]byte, n)...)[:len(b)]
+	}
+	c := max(need, 4*cap(b))
+	if d.maxSize > 0 {
+		c = min(c, max(need, d.maxSize+1))
+	}
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
+}
+
+// readLine returns the next line without its line ending, or, for a line
+// longer than the read buffer, its next piece with more set. The bytes
+// are valid until the next call. A piece never ends inside a UTF-8
+// sequence that the next bytes could complete, so that pieces decode as
+// the whole line would.
+func (d *Decoder) readLine() (line []byte, more bool, err error) {
 	for {
 		if d.skipLF && d.start < d.end {
 			d.skipLF = false
@@ -221,25 +350,54 @@ func (d *Decoder) readLine() ([]byte, error) {
 				}
 			}
 			d.advance(next)
-			if !d.bomDone {
-				d.bomDone = true
-				line = bytes.TrimPrefix(line, utf8BOM)
-			}
-			d.blockSize += len(line)
-			if d.maxSize > 0 && d.blockSize > d.maxSize {
-				return nil, d.tooLarge()
-			}
-			return line, nil
+			return d.take(line, false)
 		}
 		// No line ending: everything buffered belongs to the current line.
 		if d.maxSize > 0 && d.blockSize+d.end-d.start > d.maxSize {
-			return nil, d.tooLarge()
+			return nil, false, d.tooLarge()
+		}
+		if d.end-d.start >= decoderMaxBuf {
+			piece := d.buf[d.start:d.end]
+			piece = piece[:completeUTF8(piece)]
+			d.advance(d.start + len(piece))
+			return d.take(piece, true)
 		}
 		if d.readErr != nil {
-			return nil, d.readErr
+			return nil, false, d.readErr
 		}
 		d.fill()
 	}
+}
+
+// take counts a line or piece just read against the event size bound, and
+// drops the byte order mark from the start of the stream.
+func (d *Decoder) take(line []byte, more bool) ([]byte, bool, error) {
+	if !d.bomDone {
+		d.bomDone = true
+		line = bytes.TrimPrefix(line, utf8BOM)
+	}
+	d.blockSize += len(line)
+	if d.maxSize > 0 && d.blockSize > d.maxSize {
+		return nil, false, d.tooLarge()
+	}
+	return line, more, nil
+}
+
+// completeUTF8 returns the length of b without an incomplete UTF-8
+// sequence at its end: one whose bytes so far could still be valid.
+func completeUTF8(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax+1; i-- {
+		switch c := b[i]; {
+		case c < utf8.RuneSelf:
+			return len(b)
+		case c >= 0xC0: // a lead byte
+			if utf8.FullRune(b[i:]) {
+				return len(b)
+			}
+			return i
+		}
+	}
+	return len(b)
 }
 
 func (d *Decoder) tooLarge() error {
@@ -272,13 +430,12 @@ func (d *Decoder) indexEOL() int {
 	return eol
 }
 
-// fill reads once into the buffer, making room first: it keeps the
-// unread bytes, moved to the front, and grows the buffer if they fill it.
+// fill reads once into the buffer, making room first: it keeps the unread
+// bytes, moved to the front, and grows the buffer if they fill it, up to
+// decoderMaxBuf (readLine hands out a full buffer as a piece of a line
+// before that).
 func (d *Decoder) fill() {
-	switch {
-	case d.start == d.end && len(d.buf) > decoderKeepSize:
-		d.buf = nil
-	case d.start > 0:
+	if d.start > 0 {
 		n := copy(d.buf, d.buf[d.start:d.end])
 		d.noLF -= d.start
 		d.noCR -= d.start
@@ -289,7 +446,7 @@ func (d *Decoder) fill() {
 		d.start, d.end, d.noLF, d.noCR = 0, 0, 0, 0
 	}
 	if d.end == len(d.buf) {
-		buf := make([]byte, 2*len(d.buf))
+		buf := make([]byte, min(2*len(d.buf), decoderMaxBuf))
 		copy(buf, d.buf[:d.end])
 		d.buf = buf
 	}

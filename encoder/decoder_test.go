@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -289,18 +290,18 @@ func TestDecoderEvents(t *testing.T) {
 
 func TestDecoderRetryAndLastEventIDAsTheStreamGoes(t *testing.T) {
 	d := encoder.NewDecoder(strings.NewReader("retry: 1500\nid: 1\n\nid: 2\ndata: x\n\nid: 3\nretry: 99999999999999999999\ndata: y"))
-	if d.Retry() != 0 || d.LastEventID() != "" {
-		t.Fatalf("before decoding: Retry() = %v, LastEventID() = %q", d.Retry(), d.LastEventID())
+	if r, seen := d.Retry(); r != 0 || seen || d.LastEventID() != "" {
+		t.Fatalf("before decoding: Retry() = %v, %v, LastEventID() = %q", r, seen, d.LastEventID())
 	}
 	ev, err := d.Decode()
-	if err != nil || ev.Data != "x" || d.Retry() != 1500*time.Millisecond || d.LastEventID() != "2" {
-		t.Fatalf("after the first event: %+v, %v, Retry() = %v, LastEventID() = %q", ev, err, d.Retry(), d.LastEventID())
+	if r, seen := d.Retry(); err != nil || ev.Data != "x" || r != 1500*time.Millisecond || !seen || d.LastEventID() != "2" {
+		t.Fatalf("after the first event: %+v, %v, Retry() = %v, %v, LastEventID() = %q", ev, err, r, seen, d.LastEventID())
 	}
 	if _, err := d.Decode(); err != io.EOF {
 		t.Fatalf("Decode() = %v, want io.EOF", err)
 	}
-	if d.Retry() != math.MaxInt64 || d.LastEventID() != "2" {
-		t.Errorf("at the end: Retry() = %v, LastEventID() = %q, want the largest duration and 2", d.Retry(), d.LastEventID())
+	if r, _ := d.Retry(); r != math.MaxInt64 || d.LastEventID() != "2" {
+		t.Errorf("at the end: Retry() = %v, LastEventID() = %q, want the largest duration and 2", r, d.LastEventID())
 	}
 }
 
@@ -514,5 +515,162 @@ func BenchmarkDecode(b *testing.B) {
 		if _, err := d.Decode(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDecoderStartState(t *testing.T) {
+	t.Run("the last event id it starts with is carried and sent until the stream sets another", func(t *testing.T) {
+		d := encoder.NewDecoder(strings.NewReader("data: a\n\nid\ndata: b\n\n"), encoder.WithLastEventID("41"))
+		if got := d.LastEventID(); got != "41" {
+			t.Fatalf("LastEventID() before decoding = %q, want 41", got)
+		}
+		var got []encoder.Event
+		for ev, err := range d.Events() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ev)
+		}
+		want := []encoder.Event{{Type: "message", Data: "a", LastEventID: "41"}, {Type: "message", Data: "b"}}
+		if !slices.Equal(got, want) || d.LastEventID() != "" {
+			t.Errorf("got %+v, LastEventID() %q; want %+v and an empty id", got, d.LastEventID(), want)
+		}
+	})
+	for _, tc := range []struct {
+		name      string
+		in        string
+		opts      []encoder.DecoderOption
+		want      time.Duration
+		wantFound bool
+	}{
+		{"no retry field and no start value", "data: a\n\n", nil, 0, false},
+		{"retry: 0 is told from no retry field", "retry: 0\n\n", nil, 0, true},
+		{"the start value until a retry field", "data: a\n\n", []encoder.DecoderOption{encoder.WithReconnectionTime(3 * time.Second)}, 3 * time.Second, false},
+		{"a retry field replaces the start value", "retry: 0\n\n", []encoder.DecoderOption{encoder.WithReconnectionTime(3 * time.Second)}, 0, true},
+		{"a bogus retry field keeps the start value", "retry: 1x\nretry:\nretry\n\n", []encoder.DecoderOption{encoder.WithReconnectionTime(time.Second)}, time.Second, false},
+		{"nil options are ignored", "retry: 7\n\n", []encoder.DecoderOption{nil, encoder.WithMaxEventSize(100), nil}, 7 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := encoder.NewDecoder(strings.NewReader(tc.in), tc.opts...)
+			for _, err := range d.Events() {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, seen := d.Retry(); got != tc.want || seen != tc.wantFound {
+				t.Errorf("Retry() = %v, %v; want %v, %v", got, seen, tc.want, tc.wantFound)
+			}
+		})
+	}
+}
+
+// The Encoder and the Decoder take options of different types, so an
+// option one of them would ignore does not compile with the other.
+var (
+	_ encoder.Option        = encoder.WithMarshaler(nil)
+	_ encoder.DecoderOption = encoder.WithMaxEventSize(1)
+	_ encoder.DecoderOption = encoder.WithLastEventID("1")
+	_ encoder.DecoderOption = encoder.WithReconnectionTime(time.Second)
+)
+
+func TestNilEncoderOptionsAreIgnored(t *testing.T) {
+	var b strings.Builder
+	if err := encoder.NewEncoder(&b, nil).Encode(encoder.MessageEvent{Data: map[string]int{"n": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != "data: {\"n\":1}\n\n" {
+		t.Errorf("wrote %q", got)
+	}
+}
+
+// TestDecoderLinesReadInPieces puts every kind of field content across the
+// edge where the Decoder hands a long line over in pieces (its 64 KiB read
+// buffer): split UTF-8 sequences, invalid bytes, a NUL in an id, a non-digit
+// in a retry. The result must be the reference's, read whole or in chunks.
+func TestDecoderLinesReadInPieces(t *testing.T) {
+	const edge = 64 << 10
+	templates := map[string]func(k int) string{
+		"data with a 3-byte character": func(k int) string { return "data: " + strings.Repeat("a", k-6) + "€€€" },
+		"data with a 4-byte character": func(k int) string { return "data:" + strings.Repeat("a", k-5) + "\U0001F600\U0001F600" },
+		"data with a truncated sequence": func(k int) string {
+			return "data: " + strings.Repeat("a", k-6) + "\xE2\x82a\xF0\x9F\x98"
+		},
+		"an event type with a character": func(k int) string { return "event: " + strings.Repeat("t", k-7) + "éé" },
+		"an id with a NUL":               func(k int) string { return "id: " + strings.Repeat("i", k-4) + "\x00i" },
+		"an id without a NUL":            func(k int) string { return "id: " + strings.Repeat("i", k-4) + "ü" },
+		"a retry with a letter":          func(k int) string { return "retry: " + strings.Repeat("1", k-7) + "x1" },
+		"a retry of digits":              func(k int) string { return "retry: " + strings.Repeat("0", k-7) + "12" },
+		"a comment":                      func(k int) string { return ": " + strings.Repeat("c", k) },
+		"an unknown long field name":     func(k int) string { return strings.Repeat("data", k/4) + ": x" },
+	}
+	for name, tmpl := range templates {
+		t.Run(name, func(t *testing.T) {
+			for k := edge - 4; k <= edge+4; k++ {
+				in := []byte("retry: 5\nid: old\n" + tmpl(k) + "\ndata: end\n\n" + tmpl(k) + "\r\n\r\n")
+				want, wantRetry, wantID := refDecode(in)
+				for how, r := range map[string]io.Reader{
+					"whole":       bytes.NewReader(in),
+					"4001 chunks": &chunkReader{chunks: chunk(in, 4001)},
+				} {
+					got, retry, id, err := decodeAll(r)
+					if err != nil {
+						t.Fatalf("k=%d %s: %v", k, how, err)
+					}
+					if !slices.Equal(got, want) || retry != wantRetry || id != wantID {
+						t.Fatalf("k=%d %s: got %d events, retry %d, id of %d bytes; want %d, %d, %d bytes",
+							k, how, len(got), retry, len(id), len(want), wantRetry, len(wantID))
+					}
+				}
+			}
+		})
+	}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestDecoderMemoryStaysNearTheEventSizeBound bounds everything the
+// Decoder allocates, which bounds its peak memory, while it reads a line
+// far past the event size bound, or an event just under it.
+func TestDecoderMemoryStaysNearTheEventSizeBound(t *testing.T) {
+	const limit = 16 << 20
+	for _, tc := range []struct {
+		name    string
+		field   string
+		size    int
+		wantErr error
+	}{
+		{"a 40 MiB data line", "data: ", 40 << 20, encoder.ErrEventTooLarge},
+		{"a 40 MiB comment line", ": ", 40 << 20, encoder.ErrEventTooLarge},
+		{"a 40 MiB id line", "id: ", 40 << 20, encoder.ErrEventTooLarge},
+		{"an event of 15 MiB", "data: ", 15 << 20, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := io.MultiReader(strings.NewReader(tc.field),
+				io.LimitReader(&repeatReader{b: []byte("0123456789abcdef")}, int64(tc.size)),
+				strings.NewReader("\n\n"))
+			var ev encoder.Event
+			var err error
+			n := allocated(func() {
+				ev, err = encoder.NewDecoder(r, encoder.WithMaxEventSize(limit)).Decode()
+			})
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Decode() error %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr == nil && len(ev.Data) != tc.size {
+				t.Fatalf("got %d bytes of data, want %d", len(ev.Data), tc.size)
+			}
+			t.Logf("allocated %.1f MiB for a %d MiB bound", float64(n)/(1<<20), limit>>20)
+			if n >= limit*3/2 {
+				t.Errorf("allocated %d bytes, want less than 1.5 times the %d-byte bound", n, limit)
+			}
+		})
 	}
 }

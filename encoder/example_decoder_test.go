@@ -28,7 +28,8 @@ func ExampleDecoder() {
 		}
 		fmt.Printf("%s %q (last id %q)\n", ev.Type, ev.Data, ev.LastEventID)
 	}
-	fmt.Println("reconnect after", dec.Retry(), "with Last-Event-ID", dec.LastEventID())
+	retry, _ := dec.Retry()
+	fmt.Println("reconnect after", retry, "with Last-Event-ID", dec.LastEventID())
 	// Output:
 	// greeting "hello\nworld" (last id "1")
 	// message "{\"n\":2}" (last id "1")

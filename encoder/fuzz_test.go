@@ -57,8 +57,10 @@ func FuzzRoundTrip(f *testing.F) {
 		if got.Type != wantType || got.Data != wantData || got.LastEventID != id {
 			t.Fatalf("round trip of %+v gave %+v", ev, got)
 		}
-		if want := time.Duration(ev.Retry.Milliseconds()) * time.Millisecond; ev.Retry > 0 && dec.Retry() != want {
-			t.Fatalf("retry %v came back as %v", ev.Retry, dec.Retry())
+		if want := time.Duration(ev.Retry.Milliseconds()) * time.Millisecond; ev.Retry > 0 {
+			if got, seen := dec.Retry(); got != want || !seen {
+				t.Fatalf("retry %v came back as %v (seen %v)", ev.Retry, got, seen)
+			}
 		}
 		if extra, err := dec.Decode(); !errors.Is(err, io.EOF) {
 			t.Fatalf("a second event came out: %+v, %v (wire %q)", extra, err, buf.String())

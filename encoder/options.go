@@ -1,37 +1,81 @@
 package encoder
 
-// Option configures an Encoder or a Decoder. Options that concern only one
-// of them are ignored by the other.
+import "time"
+
+// Option configures an Encoder. The Decoder takes DecoderOptions: an option
+// of one cannot be given to the other. Nil options are ignored.
 type Option func(*config)
 
 type config struct {
-	marshal      func(any) ([]byte, error)
-	maxEventSize int
+	marshal func(any) ([]byte, error)
 }
 
-// DefaultMaxEventSize is the Decoder's default limit on the size of one
-// event (the bytes of its field lines), 16 MiB.
-const DefaultMaxEventSize = 16 << 20
-
 func newConfig(opts []Option) config {
-	c := config{maxEventSize: DefaultMaxEventSize}
+	var c config
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o(&c)
+		}
 	}
 	return c
 }
 
 // WithMarshaler replaces the JSON marshaller the Encoder uses for data that
 // is not a string, []byte or json.RawMessage. The default behaves like
-// JSON.stringify: encoding/json without HTML escaping.
+// JSON.stringify: encoding/json without HTML escaping. A nil marshal keeps
+// the default.
 func WithMarshaler(marshal func(v any) ([]byte, error)) Option {
 	return func(c *config) { c.marshal = marshal }
 }
 
-// WithMaxEventSize bounds the bytes the Decoder buffers for one event,
+// DecoderOption configures a Decoder: its event size bound and the state
+// it starts in. Nil options are ignored.
+type DecoderOption func(*decoderConfig)
+
+type decoderConfig struct {
+	maxEventSize int
+	lastEventID  string
+	reconnect    time.Duration
+}
+
+// DefaultMaxEventSize is the Decoder's default limit on the size of one
+// event (the bytes of its field lines), 16 MiB.
+const DefaultMaxEventSize = 16 << 20
+
+func newDecoderConfig(opts []DecoderOption) decoderConfig {
+	c := decoderConfig{maxEventSize: DefaultMaxEventSize}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	return c
+}
+
+// WithMaxEventSize bounds the bytes the Decoder accepts for one event,
 // counting every line of its block (comments included). Past it Decode
-// returns an error wrapping ErrEventTooLarge. A value of zero or less
-// removes the bound.
-func WithMaxEventSize(n int) Option {
-	return func(c *config) { c.maxEventSize = n }
+// returns an error wrapping ErrEventTooLarge. The Decoder's memory stays
+// near this bound, however long a line is: it reads lines in bounded
+// pieces and never holds a second copy of an event being read. A value of
+// zero or less removes the bound.
+func WithMaxEventSize(n int) DecoderOption {
+	return func(c *decoderConfig) { c.maxEventSize = n }
+}
+
+// WithLastEventID starts the Decoder with this last event id buffer, as a
+// browser's parser starts on a reconnection: events without an id field
+// carry it as their LastEventID, and LastEventID reports it until the
+// stream sets another. The id is taken as it is (a stream cannot set one
+// with CR, LF or NUL, but this option does not check).
+func WithLastEventID(id string) DecoderOption {
+	return func(c *decoderConfig) { c.lastEventID = id }
+}
+
+// WithReconnectionTime starts the Decoder with this reconnection time (what
+// the standard calls the value a retry field sets): Retry reports it, with
+// ok false, until the stream sends a valid retry field. It is a client's
+// state, not an event's field: compare MessageEvent.Retry, which a server
+// sends.
+func WithReconnectionTime(d time.Duration) DecoderOption {
+	return func(c *decoderConfig) { c.reconnect = d }
 }

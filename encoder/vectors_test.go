@@ -87,7 +87,7 @@ func readStreamVectors(t testing.TB) []streamVector {
 }
 
 // decodeAll decodes r to its end and reports what a client would have seen.
-func decodeAll(r io.Reader, opts ...encoder.Option) (events []vectorEvent, retryMillis int64, lastID string, err error) {
+func decodeAll(r io.Reader, opts ...encoder.DecoderOption) (events []vectorEvent, retryMillis int64, lastID string, err error) {
 	d := encoder.NewDecoder(r, opts...)
 	events = []vectorEvent{}
 	for {
@@ -96,7 +96,8 @@ func decodeAll(r io.Reader, opts ...encoder.Option) (events []vectorEvent, retry
 			if err == io.EOF {
 				err = nil
 			}
-			return events, d.Retry().Milliseconds(), d.LastEventID(), err
+			retry, _ := d.Retry()
+			return events, retry.Milliseconds(), d.LastEventID(), err
 		}
 		events = append(events, vectorEvent{ev.Type, ev.Data, ev.LastEventID})
 	}

@@ -2,24 +2,29 @@ package eventsource
 
 import "time"
 
-// minBackoff is where the doubling starts when the reconnection time is
-// shorter, so that "retry: 0" cannot make a failing server a hot loop.
-const minBackoff = 100 * time.Millisecond
+// minRetry is the shortest wait before a reconnect, whatever the stream's
+// retry field says: "retry: 0" and a response that ends at once must not
+// make a hot loop of requests. Firefox clamps the reconnection time the
+// same way (to 500 ms); Chromium does not, and reconnects thousands of
+// times a second. It is also where the doubling of the backoff starts.
+const minRetry = 100 * time.Millisecond
 
 // backoff returns the wait before the next attempt, given the reconnection
-// time and the number of attempts that failed in a row since a connection
-// last opened. The first reconnect waits exactly the reconnection time, as
-// a browser does; after that the wait doubles with each failure, from the
-// reconnection time or minBackoff, whichever is longer, capped at the
-// larger of maxBackoff and retry, and jitter spreads it out. It is never
-// shorter than retry: the server asked for at least that.
-func (c *config) backoff(retry time.Duration, failures int) time.Duration {
-	if failures <= 1 || c.maxBackoff <= 0 {
+// time and the number of attempts in a row, up to the one that just ended,
+// that delivered no event. The first reconnect waits exactly the
+// reconnection time, as a browser does; after that the wait doubles with
+// each further attempt that fails or ends without an event, from the reconnection
+// time or minRetry, whichever is longer, capped at the larger of
+// maxBackoff and retry, and jitter spreads it out. It is never shorter than
+// retry (the server asked for at least that) nor than minRetry.
+func (c *config) backoff(retry time.Duration, quiet int) time.Duration {
+	retry = max(retry, minRetry)
+	if quiet <= 1 || c.maxBackoff <= 0 {
 		return retry
 	}
 	limit := max(c.maxBackoff, retry)
-	d := max(retry, min(minBackoff, limit))
-	for i := 1; i < failures && d < limit; i++ {
+	d := retry
+	for i := 1; i < quiet && d < limit; i++ {
 		d *= 2
 		if d <= 0 { // overflow
 			d = limit

@@ -13,7 +13,7 @@ func TestBackoff(t *testing.T) {
 		retry      time.Duration
 		maxBackoff time.Duration
 		jitter     func(time.Duration) time.Duration
-		want       []time.Duration // for 0, 1, 2, ... failures in a row
+		want       []time.Duration // for 0, 1, 2, ... attempts in a row without an event
 	}{
 		{"the first reconnect waits the reconnection time, then it doubles up to the cap", s, 10 * s, identity,
 			[]time.Duration{s, s, 2 * s, 4 * s, 8 * s, 10 * s, 10 * s}},
@@ -21,10 +21,12 @@ func TestBackoff(t *testing.T) {
 			[]time.Duration{20 * s, 20 * s, 20 * s, 20 * s}},
 		{"no backoff waits the reconnection time every time", s, 0, identity,
 			[]time.Duration{s, s, s, s}},
-		{"a tiny reconnection time backs off from 100 ms", 0, 10 * s, identity,
-			[]time.Duration{0, 0, 200 * ms, 400 * ms, 800 * ms}},
-		{"a cap under 100 ms still caps", 0, 50 * ms, identity,
-			[]time.Duration{0, 0, 50 * ms, 50 * ms}},
+		{"a reconnection time under 100 ms waits 100 ms, then backs off from there", 0, 10 * s, identity,
+			[]time.Duration{100 * ms, 100 * ms, 200 * ms, 400 * ms, 800 * ms}},
+		{"without backoff, retry: 0 still waits 100 ms", 0, 0, identity,
+			[]time.Duration{100 * ms, 100 * ms, 100 * ms, 100 * ms}},
+		{"a cap under 100 ms gives way to the 100 ms floor", 10 * ms, 50 * ms, identity,
+			[]time.Duration{100 * ms, 100 * ms, 100 * ms, 100 * ms}},
 		{"jitter is kept at or above the reconnection time", s, 10 * s, func(time.Duration) time.Duration { return 0 },
 			[]time.Duration{s, s, s, s}},
 		{"jitter is kept at or below the backoff", s, 10 * s, func(d time.Duration) time.Duration { return 100 * d },
@@ -36,9 +38,9 @@ func TestBackoff(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := config{maxBackoff: tc.maxBackoff, jitter: tc.jitter}
-			for failures, want := range tc.want {
-				if got := c.backoff(tc.retry, failures); got != want {
-					t.Errorf("backoff(%v, %d) = %v, want %v", tc.retry, failures, got, want)
+			for quiet, want := range tc.want {
+				if got := c.backoff(tc.retry, quiet); got != want {
+					t.Errorf("backoff(%v, %d) = %v, want %v", tc.retry, quiet, got, want)
 				}
 			}
 			if got := c.backoff(tc.retry, 200); got < 0 {

@@ -10,8 +10,12 @@ import (
 var (
 	// ErrNoContent reports a 204 No Content response: the server's way of
 	// telling an EventSource to stop for good. The error item that carries
-	// it is a *StatusError with StatusCode 204.
+	// it is a *StatusError with Status 204.
 	ErrNoContent = errors.New("eventsource: the server answered 204 No Content")
+	// ErrBodyNotReplayable reports a request given to ObserveRequest with
+	// a body but no GetBody: its body could not be sent again on a
+	// reconnect.
+	ErrBodyNotReplayable = errors.New("eventsource: the request has a body but no GetBody to send it again on reconnects")
 	// ErrMaxAttempts reports that WithMaxAttempts consecutive connection
 	// attempts failed. The error item wraps it together with the last
 	// attempt's error.
@@ -29,14 +33,18 @@ var (
 // browser's EventSource, the client stops for good on it: it is the last
 // item of the observable.
 type StatusError struct {
-	// StatusCode is the response's status code.
-	StatusCode int
+	// Status is the response's status code.
+	Status int
 }
+
+// StatusCode returns the response's status code, as transport.HTTPError's
+// method does: any error with this method maps to its status.
+func (e *StatusError) StatusCode() int { return e.Status }
 
 // Error implements error.
 func (e *StatusError) Error() string {
-	msg := "eventsource: unexpected status " + strconv.Itoa(e.StatusCode)
-	if text := http.StatusText(e.StatusCode); text != "" {
+	msg := "eventsource: unexpected status " + strconv.Itoa(e.Status)
+	if text := http.StatusText(e.Status); text != "" {
 		msg += " " + text
 	}
 	return msg
@@ -44,7 +52,7 @@ func (e *StatusError) Error() string {
 
 // Is makes errors.Is(err, ErrNoContent) true for a 204.
 func (e *StatusError) Is(target error) bool {
-	return target == ErrNoContent && e.StatusCode == http.StatusNoContent
+	return target == ErrNoContent && e.Status == http.StatusNoContent
 }
 
 // ContentTypeError reports a 200 response whose media type is not

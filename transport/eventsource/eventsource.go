@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -19,13 +21,15 @@ import (
 // Observe returns a cold observable of the events of the stream at url,
 // read the way a browser's EventSource reads them: each item is an
 // encoder.Event (its Type, Data and LastEventID as a browser's
-// MessageEvent shows them).
+// MessageEvent shows them). It is ObserveRequest with a GET request for
+// url.
 //
 // Each subscription opens its own connection and keeps one open for as
 // long as both ctx and the subscription's context (rxgo.WithContext) live,
 // reconnecting after the stream ends or the network fails: it waits the
-// reconnection time (the stream's retry field, else WithRetry's), backs
-// off on repeated failures (WithBackoff) and sends the last event id in
+// reconnection time (the stream's retry field, else WithRetry's, never
+// less than 100 ms), backs off while attempts keep failing or ending
+// without an event (WithBackoff) and sends the last event id in
 // Last-Event-ID. When either context ends, the connection is closed and
 // the observable completes, leaving no goroutine behind.
 //
@@ -38,17 +42,55 @@ import (
 // not a valid request URL, when an event exceeds WithMaxEventSize, and after
 // WithMaxAttempts failed attempts in a row (ErrMaxAttempts).
 func Observe(ctx context.Context, url string, opts ...Option) rxgo.Observable {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return rxgo.Thrown(fmt.Errorf("eventsource: %w", err))
+	}
+	return ObserveRequest(ctx, req, opts...)
+}
+
+// ObserveRequest is Observe for a stream opened by req: its method, URL,
+// headers and body, for instance a POST stream or one that needs custom
+// headers. Every connection, reconnects included, sends a copy of req
+// with Accept: text/event-stream and Cache-Control: no-cache unless req
+// sets them, the headers of WithHeader, and Last-Event-ID, which the client
+// manages (one in req is dropped). A body is sent again on every
+// connection: req must then have a GetBody, as the requests that
+// http.NewRequest makes from a bytes.Reader, bytes.Buffer or strings.Reader
+// have; one with a body and no GetBody ends the observable at once with
+// an error wrapping ErrBodyNotReplayable. The context of req is not used:
+// ctx and the subscription's context are.
+//
+// Credentials never leave the origin (scheme, host and port) of req: after
+// a redirect to another origin, neither the redirected request nor any
+// reconnect to where it led carries the headers of WithHeader, nor an
+// Authorization or Cookie header (a cookie jar set with WithClient still
+// sends the cookies of each host, as a browser does).
+func ObserveRequest(ctx context.Context, req *http.Request, opts ...Option) rxgo.Observable {
 	cfg := newConfig(opts)
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if req == nil || req.URL == nil {
+		return rxgo.Thrown(errors.New("eventsource: a nil request or request URL"))
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return rxgo.Thrown(fmt.Errorf("eventsource: %s %s: %w", req.Method, req.URL.Redacted(), ErrBodyNotReplayable))
+	}
+	// The template is copied once, so that later changes to req do not
+	// reach the stream; each connection copies it again.
+	tmpl := req.Clone(context.Background())
 	return rxgo.Defer([]rxgo.Producer{func(observeCtx context.Context, next chan<- rxgo.Item) {
 		// Stop on whichever context ends first: the one given to Observe or
 		// the subscription's. AfterFunc links them without a goroutine.
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		defer context.AfterFunc(observeCtx, cancel)()
-		s := &stream{cfg: &cfg, url: url, next: next, lastID: cfg.lastEventID, retry: cfg.retry}
+		s := &stream{
+			cfg: &cfg, tmpl: tmpl, url: tmpl.URL, method: tmpl.Method, body: tmpl.GetBody,
+			next: next, lastID: cfg.lastEventID, retry: cfg.retry,
+		}
+		s.client = s.guardedClient()
 		s.run(ctx)
 	}})
 }
@@ -56,12 +98,18 @@ func Observe(ctx context.Context, url string, opts ...Option) rxgo.Observable {
 // stream is the state of one subscription: what a browser keeps in one
 // EventSource object across its connections.
 type stream struct {
-	cfg      *config
-	url      string
+	cfg    *config
+	client *http.Client
+	tmpl   *http.Request // the request the stream was opened with
+	url    *url.URL      // where the next connection goes: where redirects led
+	method string
+	body   func() (io.ReadCloser, error) // nil: no body
+
 	next     chan<- rxgo.Item
 	lastID   string        // the last event id, sent as Last-Event-ID
 	retry    time.Duration // the reconnection time
 	failures int           // failed attempts since the last connection that opened
+	quiet    int           // attempts in a row that delivered no event
 }
 
 // fatalError marks an error that stops the client for good.
@@ -75,7 +123,7 @@ func (s *stream) run(ctx context.Context) {
 		return
 	}
 	for {
-		opened, err := s.connect(ctx)
+		opened, delivered, err := s.connect(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -92,7 +140,12 @@ func (s *stream) run(ctx context.Context) {
 				return
 			}
 		}
-		wait := s.cfg.backoff(s.retry, s.failures)
+		if delivered {
+			s.quiet = 0
+		} else {
+			s.quiet++
+		}
+		wait := s.cfg.backoff(s.retry, s.quiet)
 		if s.cfg.onError != nil {
 			s.cfg.onError(err, wait)
 		}
@@ -103,14 +156,14 @@ func (s *stream) run(ctx context.Context) {
 }
 
 // connect makes one connection and reads it to its end. It reports whether
-// the connection opened (a 200 text/event-stream response) and why it
-// ended: a *fatalError stops the client.
-func (s *stream) connect(ctx context.Context) (opened bool, err error) {
+// the connection opened (a 200 text/event-stream response), whether it
+// delivered an event, and why it ended: a *fatalError stops the client.
+func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	req, err := s.request(ctx)
 	if err != nil {
-		return false, &fatalError{err}
+		return false, false, &fatalError{err}
 	}
 	var wd *watchdog
 	if s.cfg.readTimeout > 0 {
@@ -118,23 +171,27 @@ func (s *stream) connect(ctx context.Context) (opened bool, err error) {
 		defer wd.stop()
 	}
 	wd.arm()
-	resp, err := s.cfg.client.Do(req)
+	resp, err := s.client.Do(req)
 	wd.disarm()
 	if err != nil {
 		if wd.expired() {
 			err = ErrReadTimeout
 		}
-		return false, err
+		return false, false, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return false, &fatalError{&StatusError{StatusCode: resp.StatusCode}}
+		return false, false, &fatalError{&StatusError{Status: resp.StatusCode}}
 	}
 	if ct := resp.Header.Get("Content-Type"); !isEventStream(ct) {
-		return false, &fatalError{&ContentTypeError{ContentType: ct}}
+		return false, false, &fatalError{&ContentTypeError{ContentType: ct}}
 	}
-	// Like browsers, reconnect where the redirects, if any, led.
-	s.url = resp.Request.URL.String()
+	// Like browsers, reconnect where the redirects, if any, led, with the
+	// method they led to (a 303 turns a POST into a GET, without a body).
+	s.url = resp.Request.URL
+	if resp.Request.Method != s.method {
+		s.method, s.body = resp.Request.Method, nil
+	}
 	if s.cfg.onOpen != nil {
 		s.cfg.onOpen()
 	}
@@ -143,42 +200,62 @@ func (s *stream) connect(ctx context.Context) (opened bool, err error) {
 	if wd != nil {
 		body = &watchedReader{r: body, wd: wd}
 	}
-	seeded := time.Duration(s.retry.Milliseconds()) * time.Millisecond
-	body = io.MultiReader(strings.NewReader(seed(s.retry, s.lastID)), &bomStripper{r: body})
-	dec := encoder.NewDecoder(body, encoder.WithMaxEventSize(s.cfg.maxEventSize))
+	// Each connection's parser starts where the stream was, as a browser's
+	// does: with the last event id and the reconnection time.
+	dec := encoder.NewDecoder(body,
+		encoder.WithMaxEventSize(s.cfg.maxEventSize),
+		encoder.WithLastEventID(s.lastID),
+		encoder.WithReconnectionTime(s.retry))
 	for {
 		ev, err := dec.Decode()
 		s.lastID = dec.LastEventID()
-		if r := dec.Retry(); r != seeded {
-			s.retry, seeded = r, r
-		}
+		s.retry, _ = dec.Retry()
 		switch {
 		case err == io.EOF:
-			return true, ErrStreamEnded
+			return true, delivered, ErrStreamEnded
 		case errors.Is(err, encoder.ErrEventTooLarge):
-			return true, &fatalError{fmt.Errorf("eventsource: %w", err)}
+			return true, delivered, &fatalError{fmt.Errorf("eventsource: %w", err)}
 		case err != nil:
 			if wd.expired() {
 				err = ErrReadTimeout
 			}
-			return true, err
+			return true, delivered, err
 		}
+		delivered = true
 		if !s.emit(ctx, rxgo.Of(ev)) {
-			return true, ctx.Err()
+			return true, delivered, ctx.Err()
 		}
 	}
 }
 
 // request builds the request of the next connection.
 func (s *stream) request(ctx context.Context) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("eventsource: %w", err)
+	req := s.tmpl.Clone(ctx)
+	req.Method, req.URL = s.method, s.url
+	req.Body, req.GetBody, req.ContentLength = nil, nil, 0
+	if s.body != nil {
+		body, err := s.body()
+		if err != nil {
+			return nil, fmt.Errorf("eventsource: the request body: %w", err)
+		}
+		req.Body, req.GetBody, req.ContentLength = body, s.body, s.tmpl.ContentLength
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	for k, vs := range s.cfg.header {
-		req.Header[k] = slices.Clone(vs) // the config is shared by every subscription
+	sameOrigin := origin(s.url) == origin(s.tmpl.URL)
+	if !sameOrigin {
+		req.Host = "" // the template's Host override names its own origin
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "text/event-stream")
+	}
+	if req.Header.Get("Cache-Control") == "" {
+		req.Header.Set("Cache-Control", "no-cache")
+	}
+	if sameOrigin {
+		for k, vs := range s.cfg.header {
+			req.Header[k] = slices.Clone(vs) // the config is shared by every subscription
+		}
+	} else {
+		s.stripCredentials(req.Header)
 	}
 	req.Header.Del("Last-Event-ID")
 	if s.lastID != "" {
@@ -189,6 +266,68 @@ func (s *stream) request(ctx context.Context) (*http.Request, error) {
 	}
 	return req, nil
 }
+
+// credentialHeaders are the headers never sent to another origin, besides
+// those of WithHeader.
+var credentialHeaders = []string{"Authorization", "Cookie", "Cookie2", "Proxy-Authorization", "Www-Authenticate"}
+
+// stripCredentials removes from h the headers that must not reach another
+// origin. Accept and Cache-Control stay: they are the client's own.
+func (s *stream) stripCredentials(h http.Header) {
+	for _, k := range credentialHeaders {
+		h.Del(k)
+	}
+	for k := range s.cfg.header {
+		if k != "Accept" && k != "Cache-Control" {
+			h.Del(k)
+		}
+	}
+}
+
+// guardedClient returns a copy of the configured client whose redirects
+// to another origin than the stream's carry no credentials. net/http
+// strips Authorization and Cookie on such a hop, but only towards another
+// domain, and copies every other header; this strips both on any change
+// of scheme, host or port.
+func (s *stream) guardedClient() *http.Client {
+	c := *s.cfg.client
+	check := c.CheckRedirect
+	home := origin(s.tmpl.URL)
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if check != nil {
+			if err := check(req, via); err != nil {
+				return err
+			}
+		} else if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects") // net/http's default policy
+		}
+		if origin(req.URL) != home {
+			s.stripCredentials(req.Header)
+		}
+		return nil
+	}
+	return &c
+}
+
+// origin returns the origin of u: scheme, host and port (the default port
+// when u has none), lower case.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// validID reports whether an id can be written in an id field: it must not
+// contain CR, LF (which end the line) or NUL (which makes it ignored).
+func validID(id string) bool { return !strings.ContainsAny(id, "\r\n\x00") }
 
 // emit sends one item, giving up when ctx ends. It reports whether it sent.
 func (s *stream) emit(ctx context.Context, it rxgo.Item) bool {

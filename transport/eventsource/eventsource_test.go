@@ -105,7 +105,8 @@ func TestTheRetryFieldSetsTheReconnectionTimeForTheWholeStream(t *testing.T) {
 		for i := 1; i < len(reqs); i++ {
 			gaps = append(gaps, reqs[i].at.Sub(reqs[i-1].at))
 		}
-		want := []time.Duration{1500 * time.Millisecond, 1500 * time.Millisecond, 0, 0}
+		// "retry: 0" is the shortest wait there is: 100 ms.
+		want := []time.Duration{1500 * time.Millisecond, 1500 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}
 		if !slices.Equal(gaps, want) {
 			t.Errorf("reconnected after %v, want %v", gaps, want)
 		}
@@ -138,7 +139,7 @@ func TestItStopsForGoodWhereBrowsersDo(t *testing.T) {
 				var se *eventsource.StatusError
 				var ce *eventsource.ContentTypeError
 				switch {
-				case tc.status != 0 && (!errors.As(err, &se) || se.StatusCode != tc.status):
+				case tc.status != 0 && (!errors.As(err, &se) || se.Status != tc.status):
 					t.Errorf("ended with %v, want a *StatusError %d", err, tc.status)
 				case tc.status == 0 && (!errors.As(err, &ce) || ce.ContentType != tc.contentType):
 					t.Errorf("ended with %v, want a *ContentTypeError %q", err, tc.contentType)
@@ -164,12 +165,12 @@ func typed(contentType string) http.HandlerFunc {
 	}
 }
 
-func TestRepeatedFailuresBackOffExponentiallyAndAnOpenConnectionResetsIt(t *testing.T) {
+func TestRepeatedFailuresBackOffExponentiallyAndAnEventResetsIt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cs := newConnServer(
 			send("retry: 1000\n\n"),
 			drop, drop, drop, drop, drop, drop,
-			send(),
+			send("data: x\n\n"),
 			drop,
 			hold("data: up\n\n"),
 		)
@@ -180,14 +181,16 @@ func TestRepeatedFailuresBackOffExponentiallyAndAnOpenConnectionResetsIt(t *test
 		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
 			eventsource.WithBackoff(10*time.Second), eventsource.WithJitter(identity),
 			eventsource.WithOnError(w.onError)).Observe()
-		if ev := nextEvent(t, items); ev.Data != "up" {
-			t.Fatalf("got %+v", ev)
+		for _, want := range []string{"x", "up"} {
+			if ev := nextEvent(t, items); ev.Data != want {
+				t.Fatalf("got %+v, want data %q", ev, want)
+			}
 		}
 		s := time.Second
 		want := []time.Duration{
-			s,                                      // the stream ended: the reconnection time
-			s, 2 * s, 4 * s, 8 * s, 10 * s, 10 * s, // six failures in a row, capped at 10 s
-			s, // an open connection ended: back to the reconnection time
+			s,                                           // the stream ended with no event: the reconnection time
+			2 * s, 4 * s, 8 * s, 10 * s, 10 * s, 10 * s, // six failures more in a row, capped at 10 s
+			s, // a connection that delivered an event ended: back to the reconnection time
 			s, // and the next failure starts over
 		}
 		var got []time.Duration

@@ -27,7 +27,7 @@ func ExampleObserve() {
 			return
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprint(w, "retry: 10\n\nid: 1\nevent: greeting\ndata: hello\n\nid: 2\ndata: two\ndata: lines\n\n")
+		fmt.Fprint(w, "retry: 250\n\nid: 1\nevent: greeting\ndata: hello\n\nid: 2\ndata: two\ndata: lines\n\n")
 	}))
 	defer srv.Close()
 
@@ -55,6 +55,6 @@ func ExampleObserve() {
 	// greeting "hello" (last id 1)
 	// message "two\nlines" (last id 2)
 	// stopped: eventsource: unexpected status 204 No Content
-	// status: ["open" "eventsource: the server ended the stream; reconnecting in 10ms"]
+	// status: ["open" "eventsource: the server ended the stream; reconnecting in 250ms"]
 	// Last-Event-ID of each request: ["" "2"]
 }

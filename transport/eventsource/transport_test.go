@@ -150,8 +150,8 @@ func TestRoundTripThroughOurTransportResumingAfterTheServerDropsTheConnection(t 
 		}
 	}
 	srv.CloseClientConnections()
-	if r := w.nextError(t); r.retryIn != 10*time.Millisecond {
-		t.Errorf("reported %v, retry in %v; want a retry in 10ms", r.err, r.retryIn)
+	if r := w.nextError(t); r.retryIn != 100*time.Millisecond {
+		t.Errorf("reported %v, retry in %v; want a retry in 100ms (the transport's 10 ms, raised to the client's floor)", r.err, r.retryIn)
 	}
 	for i := 3; i <= 4; i++ {
 		if got, want := nextEvent(t, evs), j.want(i); got != want {
@@ -174,7 +174,7 @@ func TestOurTransportsErrorsStopTheClient(t *testing.T) {
 		}, transport.WithLogger(slog.New(slog.DiscardHandler))))
 		evs := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client())).Observe()
 		var se *eventsource.StatusError
-		if err := lastError(t, evs); !errors.As(err, &se) || se.StatusCode != http.StatusForbidden {
+		if err := lastError(t, evs); !errors.As(err, &se) || se.Status != http.StatusForbidden {
 			t.Fatalf("ended with %v, want a 403 *StatusError", err)
 		}
 	})

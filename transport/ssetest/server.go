@@ -134,8 +134,11 @@ func (st *Stream) Next() (encoder.Event, error) { return st.dec.Decode() }
 // end of the stream; any other error is yielded once, last.
 func (st *Stream) Events() iter.Seq2[encoder.Event, error] { return st.dec.Events() }
 
-// Retry returns the reconnection time the stream last set.
-func (st *Stream) Retry() time.Duration { return st.dec.Retry() }
+// Retry returns the reconnection time the stream last set, zero if none.
+func (st *Stream) Retry() time.Duration {
+	r, _ := st.dec.Retry()
+	return r
+}
 
 // Body reads the rest of the response body, for error responses.
 func (st *Stream) Body() (string, error) {
