@@ -19,7 +19,7 @@ const (
 	DefaultMaxBackoff = 30 * time.Second
 )
 
-// Option configures Observe.
+// Option configures Observe and ObserveRequest. Nil options are ignored.
 type Option func(*config)
 
 type config struct {
@@ -48,7 +48,9 @@ func newConfig(opts []Option) config {
 		clock:        observable.RealClock{},
 	}
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o(&c)
+		}
 	}
 	return c
 }
