@@ -46,3 +46,25 @@ func ExampleDecoder_Decode() {
 	// {Type:tick Data:1 LastEventID:} <nil>
 	// EOF
 }
+
+// A client reading one stream over several connections starts each
+// connection's Decoder with what the stream had set, as a browser does.
+func ExampleWithLastEventID() {
+	// The first connection set an id and a retry, then ended.
+	first := encoder.NewDecoder(strings.NewReader("retry: 0\nid: 7\ndata: a\n\n"))
+	for range first.Events() {
+	}
+	lastID := first.LastEventID()
+	reconnect, seen := first.Retry()
+	fmt.Printf("reconnect after %v (retry field seen: %v) with Last-Event-ID %s\n", reconnect, seen, lastID)
+
+	// The next connection's events without an id still carry the last one.
+	second := encoder.NewDecoder(strings.NewReader("data: b\n\n"),
+		encoder.WithLastEventID(lastID), encoder.WithReconnectionTime(reconnect))
+	for ev := range second.Events() {
+		fmt.Printf("%q (last id %s)\n", ev.Data, ev.LastEventID)
+	}
+	// Output:
+	// reconnect after 0s (retry field seen: true) with Last-Event-ID 7
+	// "b" (last id 7)
+}

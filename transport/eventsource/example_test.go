@@ -3,8 +3,10 @@ package eventsource_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,4 +59,45 @@ func ExampleObserve() {
 	// stopped: eventsource: unexpected status 204 No Content
 	// status: ["open" "eventsource: the server ended the stream; reconnecting in 250ms"]
 	// Last-Event-ID of each request: ["" "2"]
+}
+
+func ExampleObserveRequest() {
+	// A POST stream: the server reads what to stream from the body, which
+	// the client sends again on every reconnect, with Last-Event-ID.
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, fmt.Sprintf("%s %s Last-Event-ID=%q", r.Method, body, r.Header.Get("Last-Event-ID")))
+		if len(seen) > 1 {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "retry: 250\nid: 1\ndata: subscribed to %s\n\n", body)
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/subscribe", strings.NewReader(`{"room":"7"}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for item := range eventsource.ObserveRequest(ctx, req).Observe() {
+		if item.E != nil {
+			fmt.Println("stopped:", item.E)
+			continue
+		}
+		fmt.Println(item.V.(encoder.Event).Data)
+	}
+	fmt.Printf("%q\n", seen)
+	// Output:
+	// subscribed to {"room":"7"}
+	// stopped: eventsource: unexpected status 204 No Content
+	// ["POST {\"room\":\"7\"} Last-Event-ID=\"\"" "POST {\"room\":\"7\"} Last-Event-ID=\"1\""]
 }

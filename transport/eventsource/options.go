@@ -57,9 +57,12 @@ func newConfig(opts []Option) config {
 
 // WithClient sets the http.Client that makes the requests
 // (http.DefaultClient by default): its Transport, its cookie Jar (how a
-// browser would authenticate a stream), its redirect policy. Its Timeout
-// must be zero, or it cuts every stream after that time (each cut is a
-// reconnect); bound silence with WithReadTimeout instead.
+// browser would authenticate a stream), its redirect policy. The client is
+// used through a copy whose CheckRedirect calls c's, then removes the
+// credentials from a redirect to another origin (see ObserveRequest). Its
+// Timeout must be zero, or it cuts every stream after that time (each cut
+// is a reconnect); bound silence with WithReadTimeout instead. A nil c
+// keeps the default.
 func WithClient(c *http.Client) Option {
 	return func(cfg *config) {
 		if c != nil {
@@ -68,9 +71,12 @@ func WithClient(c *http.Client) Option {
 	}
 }
 
-// WithHeader adds a header sent with every request, reconnects included,
-// for instance Authorization. It may replace Accept and Cache-Control, but
-// not Last-Event-ID, which the client manages (see WithLastEventID).
+// WithHeader adds a header sent with every request to the stream's origin,
+// reconnects included, for instance Authorization. It replaces a header of
+// the same name in the request given to ObserveRequest, and may replace
+// Accept and Cache-Control, but not Last-Event-ID, which the client manages
+// (see WithLastEventID). These headers are never sent to another origin
+// (scheme, host and port) that a redirect leads to.
 func WithHeader(key, value string) Option {
 	return func(c *config) { c.header.Add(key, value) }
 }
@@ -96,7 +102,8 @@ func WithLastEventID(id string) Option {
 
 // WithRetry sets the reconnection time used until the stream sets one
 // with a retry field (DefaultRetry by default). A value of zero or less
-// keeps the default.
+// keeps the default. Whatever the option or the stream say, the client
+// waits at least 100 ms before a reconnect.
 func WithRetry(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -105,14 +112,17 @@ func WithRetry(d time.Duration) Option {
 	}
 }
 
-// WithBackoff caps the exponential backoff between consecutive failed
-// attempts (DefaultMaxBackoff by default). The first reconnect waits the
-// reconnection time, as browsers do; each further failure in a row doubles
-// the wait (from the reconnection time, or 100 ms if that is shorter), up
-// to max, with jitter (see WithJitter); a connection that opens resets it.
-// The wait is never shorter than the reconnection time, even when that is
-// longer than max. Zero or less turns backoff off: every reconnect waits
-// the reconnection time, exactly as in a browser.
+// WithBackoff caps the exponential backoff between consecutive attempts
+// that deliver no event (DefaultMaxBackoff by default): attempts that fail,
+// and connections that open but end without an event (a server that
+// answers "retry: 0" and ends at once). The first reconnect waits the
+// reconnection time, as browsers do; each further such attempt in a row
+// doubles the wait (from the reconnection time, or 100 ms if that is
+// shorter), up to max, with jitter (see WithJitter); a connection that
+// delivers an event resets it. The wait is never shorter than the
+// reconnection time, even when that is longer than max, nor than 100 ms.
+// Zero or less turns backoff off: every reconnect waits the reconnection
+// time (at least 100 ms), as in a browser.
 func WithBackoff(max time.Duration) Option {
 	return func(c *config) { c.maxBackoff = max }
 }
@@ -154,9 +164,11 @@ func WithReadTimeout(d time.Duration) Option {
 }
 
 // WithMaxEventSize bounds the bytes buffered for one event
-// (encoder.DefaultMaxEventSize by default; see encoder.WithMaxEventSize).
-// An event past it ends the observable with an error wrapping
-// encoder.ErrEventTooLarge: reconnecting would only read it again.
+// (encoder.DefaultMaxEventSize by default; see encoder.WithMaxEventSize):
+// the memory a connection holds stays near it, however long a line the
+// server sends. An event past it ends the observable with an error
+// wrapping encoder.ErrEventTooLarge: reconnecting would only read it
+// again.
 func WithMaxEventSize(n int) Option {
 	return func(c *config) { c.maxEventSize = n }
 }
