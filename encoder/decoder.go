@@ -213,6 +213,10 @@ func (d *Decoder) takeData(n int) string {
 // processLine applies one line, or one piece of a line when more is true
 // (the rest follows in the next calls).
 func (d *Decoder) processLine(piece []byte, more bool) {
+	if !more && d.field == lineStart {
+		d.processWholeLine(piece)
+		return
+	}
 	value := piece
 	if d.field == lineStart {
 		value = nil
@@ -276,14 +280,48 @@ func (d *Decoder) processLine(piece []byte, more bool) {
 			d.idNext = nil
 		}
 	case lineRetry:
-		if d.retryOK && d.retryAny {
-			d.retry, d.retrySeen = math.MaxInt64, true
-			if d.retryMs <= maxRetryMillis {
-				d.retry = time.Duration(d.retryMs) * time.Millisecond
-			}
-		}
+		d.endRetry()
 	}
 	d.field, d.skipSpace = lineStart, false
+}
+
+// processWholeLine applies a line read at once, the common case.
+func (d *Decoder) processWholeLine(line []byte) {
+	colon := bytes.IndexByte(line, ':')
+	if colon == 0 {
+		return // comment
+	}
+	name, value := line, []byte(nil)
+	if colon > 0 {
+		name, value = line[:colon], line[colon+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) {
+	case "event":
+		d.typ = appendUTF8(d.grow(d.typ[:0], len(value)), value)
+	case "data":
+		d.data = append(appendUTF8(d.grow(d.data, len(value)+1), value), '\n')
+	case "id":
+		if bytes.IndexByte(value, 0) < 0 {
+			d.id = appendUTF8(d.grow(d.id[:0], len(value)), value)
+		}
+	case "retry":
+		d.retryMs, d.retryOK, d.retryAny = 0, true, false
+		d.parseRetry(value)
+		d.endRetry()
+	}
+}
+
+// endRetry applies the retry line just read, if its value is valid.
+func (d *Decoder) endRetry() {
+	if d.retryOK && d.retryAny {
+		d.retry, d.retrySeen = math.MaxInt64, true
+		if d.retryMs <= maxRetryMillis {
+			d.retry = time.Duration(d.retryMs) * time.Millisecond
+		}
+	}
 }
 
 // parseRetry adds a piece of a retry value, which is valid when it is
@@ -313,6 +351,11 @@ func (d *Decoder) grow(b []byte, n int) []byte {
 	if cap(b)-len(b) >= n {
 		return b
 	}
+	return d.realloc(b, n)
+}
+
+// realloc is grow's slow path, apart so that grow is inlined.
+func (d *Decoder) realloc(b []byte, n int) []byte {
 	need := len(b) + n
 	if need <= decoderMaxBuf {
 		return append(b, make([]byte, n)...)[:len(b)]

@@ -605,7 +605,9 @@ func TestDecoderLinesReadInPieces(t *testing.T) {
 	}
 	for name, tmpl := range templates {
 		t.Run(name, func(t *testing.T) {
-			for k := edge - 4; k <= edge+4; k++ {
+			// Each template's special bytes start at k: k from edge-3 to edge
+			// puts them across the edge or right after it.
+			for k := edge - 3; k <= edge+1; k++ {
 				in := []byte("retry: 5\nid: old\n" + tmpl(k) + "\ndata: end\n\n" + tmpl(k) + "\r\n\r\n")
 				want, wantRetry, wantID := refDecode(in)
 				for how, r := range map[string]io.Reader{
@@ -641,6 +643,7 @@ func allocated(f func()) uint64 {
 // far past the event size bound, or an event just under it.
 func TestDecoderMemoryStaysNearTheEventSizeBound(t *testing.T) {
 	const limit = 16 << 20
+	pattern := []byte(strings.Repeat("0123456789abcdef", 1<<12)) // one copy fills a read
 	for _, tc := range []struct {
 		name    string
 		field   string
@@ -654,7 +657,7 @@ func TestDecoderMemoryStaysNearTheEventSizeBound(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := io.MultiReader(strings.NewReader(tc.field),
-				io.LimitReader(&repeatReader{b: []byte("0123456789abcdef")}, int64(tc.size)),
+				io.LimitReader(&repeatReader{b: pattern}, int64(tc.size)),
 				strings.NewReader("\n\n"))
 			var ev encoder.Event
 			var err error
