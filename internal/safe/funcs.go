@@ -151,12 +151,15 @@ func toObservable(f rxgo.ItemToObservable) rxgo.ItemToObservable {
 	}
 }
 
-// errorToObservable is toObservable for OnErrorResumeNext.
+// errorToObservable returns f run under recover: a panic returns an
+// Observable that emits panicked{}, which the Map after the operator turns
+// into an error item. (An error item itself would make OnErrorResumeNext call
+// f again, for ever.)
 func errorToObservable(f rxgo.ErrorToObservable) rxgo.ErrorToObservable {
 	return func(e error) (out rxgo.Observable) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = rxgo.Thrown(Recovered(r))
+				out = rxgo.Just(panicked{Recovered(r)})()
 			}
 		}()
 		return f(e)

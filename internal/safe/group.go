@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/internal/drain"
@@ -14,44 +15,81 @@ import (
 // stopped forwarding (see internal/drain).
 const drainTimeout = time.Second
 
+// attempt observes src under a child of ctx and forwards its values to next
+// until src ends. It returns the error of src's error item, which it does
+// not forward, or nil when src completed; ok is false when ctx ended first or
+// next stopped taking items.
+func attempt(ctx context.Context, src rxgo.Observable, next chan<- rxgo.Item) (err error, ok bool) {
+	sub, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in := src.Observe(rxgo.WithContext(sub))
+	defer func() { go drain.Items(in, drainTimeout) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case item, open := <-in:
+			switch {
+			case !open:
+				return nil, true
+			case item.Error():
+				return item.E, true
+			case !item.SendContext(ctx, next):
+				return nil, false
+			}
+		}
+	}
+}
+
 // retry re-subscribes to src after an error item while count allows and
 // shouldRetry agrees, like rxgo's Retry, but only when observed and under the
 // Observe context. A panic in shouldRetry ends the stream with the
 // *PanicError.
 func retry(src rxgo.Observable, count int, shouldRetry func(error) bool, opts ...rxgo.Option) rxgo.Observable {
 	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
-		for {
+		for left := count; ; left-- {
+			err, ok := attempt(ctx, src, next)
+			if err == nil || !ok {
+				return
+			}
 			again := false
-			sub, cancel := context.WithCancel(ctx)
-			in := src.Observe(rxgo.WithContext(sub))
-			for done := false; !done; {
-				select {
-				case <-ctx.Done():
-					done = true
-				case item, ok := <-in:
-					switch {
-					case !ok:
-						cancel()
-						return
-					case item.Error():
-						if count--; count >= 0 {
-							if perr := Call(func() { again = shouldRetry(item.E) }); perr != nil {
-								item, again = rxgo.Error(perr), false
-							}
-						}
-						if !again {
-							item.SendContext(ctx, next)
-						}
-						done = true
-					default:
-						done = !item.SendContext(ctx, next)
-					}
+			if left > 0 {
+				if perr := Call(func() { again = shouldRetry(err) }); perr != nil {
+					err = perr
 				}
 			}
-			cancel()
-			go drain.Items(in, drainTimeout)
 			if !again {
+				rxgo.Error(err).SendContext(ctx, next)
 				return
+			}
+		}
+	}}, opts...)
+}
+
+// backOffRetry re-subscribes to src after an error item, waiting as b says,
+// until b stops, like rxgo's BackOffRetry, but only when observed and under
+// the Observe context (rxgo's closes its channel twice, a panic, when the
+// context ends). It resets b on each subscription: b must not be shared by
+// subscriptions running at the same time.
+func backOffRetry(src rxgo.Observable, b backoff.BackOff, opts ...rxgo.Option) rxgo.Observable {
+	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+		b.Reset()
+		for {
+			err, ok := attempt(ctx, src, next)
+			if err == nil || !ok {
+				return
+			}
+			wait := b.NextBackOff()
+			if wait == backoff.Stop {
+				rxgo.Error(err).SendContext(ctx, next)
+				return
+			}
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
 			}
 		}
 	}}, opts...)

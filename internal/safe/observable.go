@@ -124,7 +124,7 @@ func (g *guarded) FlatMap(apply rxgo.ItemToObservable, opts ...rxgo.Option) rxgo
 // under recover: a panic resumes with an Observable that emits the
 // *PanicError.
 func (g *guarded) OnErrorResumeNext(resumeSequence rxgo.ErrorToObservable, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.OnErrorResumeNext(errorToObservable(resumeSequence), opts...))
+	return Wrap(g.o.OnErrorResumeNext(errorToObservable(resumeSequence), opts...).Map(unpanic))
 }
 
 // Functions that cannot return an error (predicates, comparators, key
@@ -285,9 +285,12 @@ func (g *guarded) AverageInt64(opts ...rxgo.Option) rxgo.Single {
 	return wrapSingle(g.o.AverageInt64(opts...))
 }
 
-// BackOffRetry is rxgo's BackOffRetry.
+// BackOffRetry is rxgo's BackOffRetry, reimplemented: rxgo's closes its
+// channel twice, a panic, when its context ends. This one subscribes only
+// when observed, honours the Observe context, and resets backOffCfg on each
+// subscription, so concurrent subscriptions must not share one.
 func (g *guarded) BackOffRetry(backOffCfg backoff.BackOff, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.BackOffRetry(backOffCfg, opts...))
+	return Wrap(backOffRetry(g.o, backOffCfg, opts...))
 }
 
 // BufferWithCount is rxgo's BufferWithCount.
