@@ -263,7 +263,9 @@ func (g *guarded) AverageFloat64(opts ...rxgo.Option) rxgo.Single {
 }
 
 // AverageInt is rxgo's AverageInt.
-func (g *guarded) AverageInt(opts ...rxgo.Option) rxgo.Single { return wrapSingle(g.o.AverageInt(opts...)) }
+func (g *guarded) AverageInt(opts ...rxgo.Option) rxgo.Single {
+	return wrapSingle(g.o.AverageInt(opts...))
+}
 
 // AverageInt8 is rxgo's AverageInt8.
 func (g *guarded) AverageInt8(opts ...rxgo.Option) rxgo.Single {
