@@ -107,8 +107,7 @@ func ExampleDefer() {
 
 	rows := observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) {
 		rxgo.Of("row 1").SendContext(ctx, next)
-		var row map[string]string
-		row["id"] = "2" // A nil map: this panics.
+		panic("lost the database")
 	})
 	for item := range rows.Observe(rxgo.WithContext(ctx)) {
 		var pe *observable.PanicError
@@ -120,7 +119,7 @@ func ExampleDefer() {
 	}
 	// Output:
 	// row 1
-	// error: panic: assignment to entry in nil map
+	// error: panic: lost the database
 }
 
 // Operators chained on a guarded Observable run their functions under
