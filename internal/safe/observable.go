@@ -6,8 +6,6 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/pull"
 )
 
 // Wrap returns o with its operators guarded: every method that takes a user
@@ -16,16 +14,16 @@ import (
 // OptionalSingle a method returns is guarded in turn. Wrap does not reach
 // upstream: functions o itself already runs are as safe as they were.
 //
-// If o is a pull.Source, so is the result. Wrap of a guarded Observable
-// returns it as it is; Wrap(nil) is nil.
+// Wrap of a guarded Observable returns it as it is; Wrap(nil) is nil. The
+// result is not a pull.Source even if o is one: this package does not import
+// internal/pull, so that pull's fused Observable can guard the operators it
+// does not fuse with Wrap.
 func Wrap(o rxgo.Observable) rxgo.Observable {
 	switch o := o.(type) {
 	case nil:
 		return nil
-	case *guarded, *guardedSource:
+	case *guarded:
 		return o
-	case pull.Source:
-		return &guardedSource{guarded{o}, o}
 	default:
 		return &guarded{o}
 	}
@@ -36,15 +34,6 @@ func Wrap(o rxgo.Observable) rxgo.Observable {
 // checks that none is missing; safe_test checks by reflection that each one
 // taking a function turns its panic into a *PanicError.
 type guarded struct{ o rxgo.Observable }
-
-// guardedSource is a guarded pull.Source, which the transport can still pull.
-type guardedSource struct {
-	guarded
-	src pull.Source
-}
-
-// Pull starts a subscription of the wrapped source.
-func (g *guardedSource) Pull(ctx context.Context) pull.Iterator { return g.src.Pull(ctx) }
 
 // Observe observes the wrapped Observable.
 func (g *guarded) Observe(opts ...rxgo.Option) <-chan rxgo.Item { return g.o.Observe(opts...) }
