@@ -63,6 +63,10 @@ func same(t *testing.T, got, want []rxgo.Item) {
 	}
 }
 
+// buffered is an rxgo option that changes nothing in the results, to take
+// the path of the operators that keep rxgo's options.
+var buffered = rxgo.WithBufferedChannel(1)
+
 // Where a guarded operator evaluates the user's function differently from
 // rxgo (a stage ahead, or reimplemented), it must still give rxgo's results.
 func TestGuardedOperatorsGiveRxgosResults(t *testing.T) {
@@ -90,9 +94,15 @@ func TestGuardedOperatorsGiveRxgosResults(t *testing.T) {
 		{"All false", src, func(o rxgo.Observable) rxgo.Iterable { return o.All(even) }},
 		{"Contains", src, func(o rxgo.Observable) rxgo.Iterable { return o.Contains(even) }},
 		{"Contains nothing", src, func(o rxgo.Observable) rxgo.Iterable { return o.Contains(func(any) bool { return false }) }},
+		{"Filter with options", src, func(o rxgo.Observable) rxgo.Iterable { return o.Filter(even, buffered) }},
+		{"Filter with options passes errors", failing, func(o rxgo.Observable) rxgo.Iterable { return o.Filter(even, buffered) }},
 		{"SkipWhile", src, func(o rxgo.Observable) rxgo.Iterable { return o.SkipWhile(small) }},
+		{"SkipWhile with options", src, func(o rxgo.Observable) rxgo.Iterable { return o.SkipWhile(small, buffered) }},
+		{"SkipWhile passes errors", failing, func(o rxgo.Observable) rxgo.Iterable { return o.SkipWhile(small) }},
 		{"TakeWhile", src, func(o rxgo.Observable) rxgo.Iterable { return o.TakeWhile(small) }},
+		{"TakeWhile with options", src, func(o rxgo.Observable) rxgo.Iterable { return o.TakeWhile(small, buffered) }},
 		{"TakeUntil", src, func(o rxgo.Observable) rxgo.Iterable { return o.TakeUntil(even) }},
+		{"TakeUntil with options", src, func(o rxgo.Observable) rxgo.Iterable { return o.TakeUntil(even, buffered) }},
 		{"Max", src, func(o rxgo.Observable) rxgo.Iterable { return o.Max(compare) }},
 		{"Min", src, func(o rxgo.Observable) rxgo.Iterable { return o.Min(compare) }},
 		{"Max of nothing", rxgo.Empty, func(o rxgo.Observable) rxgo.Iterable { return o.Max(compare) }},
@@ -167,11 +177,26 @@ func TestAPanicEndsTheStreamWithAPanicError(t *testing.T) {
 		{"Reduce", func(o rxgo.Observable) rxgo.Iterable {
 			return o.Reduce(func(ctx context.Context, acc, v any) (any, error) { boomOn(3)(v); return sum(ctx, acc, v) })
 		}, nil},
+		{"Filter with options", func(o rxgo.Observable) rxgo.Iterable {
+			return o.Filter(func(v any) bool { boomOn(3)(v); return true }, buffered)
+		}, []any{1, 2}},
 		{"SkipWhile", func(o rxgo.Observable) rxgo.Iterable {
 			return o.SkipWhile(func(v any) bool { boomOn(2)(v); return true })
 		}, nil},
+		{"SkipWhile with options", func(o rxgo.Observable) rxgo.Iterable {
+			return o.SkipWhile(func(v any) bool { boomOn(2)(v); return true }, buffered)
+		}, nil},
 		{"TakeWhile", func(o rxgo.Observable) rxgo.Iterable {
 			return o.TakeWhile(func(v any) bool { boomOn(2)(v); return true })
+		}, []any{1}},
+		{"TakeWhile with options", func(o rxgo.Observable) rxgo.Iterable {
+			return o.TakeWhile(func(v any) bool { boomOn(2)(v); return true }, buffered)
+		}, []any{1}},
+		{"TakeUntil", func(o rxgo.Observable) rxgo.Iterable {
+			return o.TakeUntil(func(v any) bool { boomOn(2)(v); return false })
+		}, []any{1}},
+		{"TakeUntil with options", func(o rxgo.Observable) rxgo.Iterable {
+			return o.TakeUntil(func(v any) bool { boomOn(2)(v); return false }, buffered)
 		}, []any{1}},
 		{"DistinctUntilChanged", func(o rxgo.Observable) rxgo.Iterable {
 			return o.DistinctUntilChanged(func(_ context.Context, v any) (any, error) { boomOn(4)(v); return v, nil })
