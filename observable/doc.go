@@ -81,6 +81,8 @@
 // is dropped. Retry, BackOffRetry, GroupBy and GroupByDynamic are
 // reimplemented (cold, context-honouring; rxgo's BackOffRetry even panics
 // when its context ends), and the windows and groups they emit are guarded.
+// A guarded Single (Count, Reduce, ...) can be observed more than once: an
+// rxgo Single panics on its second subscription.
 //
 // What is not guarded: rxgo's own factories (rxgo.Defer, rxgo.Just,
 // rxgo.Create, rxgo.FromChannel, ...) and everything chained on them, and

@@ -54,7 +54,7 @@ func (g *guarded) Scan(apply rxgo.Func2, opts ...rxgo.Option) rxgo.Observable {
 
 // Reduce is rxgo's Reduce with apply run under recover.
 func (g *guarded) Reduce(apply rxgo.Func2, opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.Reduce(Func2(apply), opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Reduce(Func2(apply), opts...) })
 }
 
 // Distinct is rxgo's Distinct with apply run under recover.
@@ -70,13 +70,13 @@ func (g *guarded) DistinctUntilChanged(apply rxgo.Func, opts ...rxgo.Option) rxg
 
 // ToMap is rxgo's ToMap with keySelector run under recover.
 func (g *guarded) ToMap(keySelector rxgo.Func, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.ToMap(Func(keySelector), opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.ToMap(Func(keySelector), opts...) })
 }
 
 // ToMapWithValueSelector is rxgo's ToMapWithValueSelector with both
 // selectors run under recover.
 func (g *guarded) ToMapWithValueSelector(keySelector, valueSelector rxgo.Func, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.ToMapWithValueSelector(Func(keySelector), Func(valueSelector), opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.ToMapWithValueSelector(Func(keySelector), Func(valueSelector), opts...) })
 }
 
 // Marshal is rxgo's Marshal with marshaller run under recover.
@@ -134,17 +134,17 @@ func (g *guarded) Filter(apply rxgo.Predicate, opts ...rxgo.Option) rxgo.Observa
 
 // Find is rxgo's Find with find run under recover.
 func (g *guarded) Find(find rxgo.Predicate, opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.Map(keep(find)).Find(isNotSkip, opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Map(keep(find)).Find(isNotSkip, opts...) })
 }
 
 // All is rxgo's All with predicate run under recover.
 func (g *guarded) All(predicate rxgo.Predicate, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.Map(truth(predicate)).All(isTrue, opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.Map(truth(predicate)).All(isTrue, opts...) })
 }
 
 // Contains is rxgo's Contains with equal run under recover.
 func (g *guarded) Contains(equal rxgo.Predicate, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.Map(truth(equal)).Contains(isTrue, opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.Map(truth(equal)).Contains(isTrue, opts...) })
 }
 
 // SkipWhile is rxgo's SkipWhile with apply run under recover.
@@ -173,12 +173,12 @@ func (g *guarded) TakeUntil(apply rxgo.Predicate, opts ...rxgo.Option) rxgo.Obse
 
 // Max is rxgo's Max with comparator run under recover.
 func (g *guarded) Max(comparator rxgo.Comparator, opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.Reduce(reduceExtreme(comparator, 1), opts...).Map(unbox))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Reduce(reduceExtreme(comparator, 1), opts...).Map(unbox) })
 }
 
 // Min is rxgo's Min with comparator run under recover.
 func (g *guarded) Min(comparator rxgo.Comparator, opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.Reduce(reduceExtreme(comparator, -1), opts...).Map(unbox))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Reduce(reduceExtreme(comparator, -1), opts...).Map(unbox) })
 }
 
 // Serialize is rxgo's Serialize with identifier run under recover.
@@ -257,37 +257,37 @@ func (g *guarded) ForEach(nextFunc rxgo.NextFunc, errFunc rxgo.ErrFunc, complete
 
 // AverageFloat32 is rxgo's AverageFloat32.
 func (g *guarded) AverageFloat32(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageFloat32(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageFloat32(opts...) })
 }
 
 // AverageFloat64 is rxgo's AverageFloat64.
 func (g *guarded) AverageFloat64(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageFloat64(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageFloat64(opts...) })
 }
 
 // AverageInt is rxgo's AverageInt.
 func (g *guarded) AverageInt(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageInt(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageInt(opts...) })
 }
 
 // AverageInt8 is rxgo's AverageInt8.
 func (g *guarded) AverageInt8(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageInt8(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageInt8(opts...) })
 }
 
 // AverageInt16 is rxgo's AverageInt16.
 func (g *guarded) AverageInt16(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageInt16(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageInt16(opts...) })
 }
 
 // AverageInt32 is rxgo's AverageInt32.
 func (g *guarded) AverageInt32(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageInt32(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageInt32(opts...) })
 }
 
 // AverageInt64 is rxgo's AverageInt64.
 func (g *guarded) AverageInt64(opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.AverageInt64(opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.AverageInt64(opts...) })
 }
 
 // BackOffRetry is rxgo's BackOffRetry, reimplemented: rxgo's closes its
@@ -319,7 +319,9 @@ func (g *guarded) Connect(ctx context.Context) (context.Context, rxgo.Disposable
 }
 
 // Count is rxgo's Count.
-func (g *guarded) Count(opts ...rxgo.Option) rxgo.Single { return wrapSingle(g.o.Count(opts...)) }
+func (g *guarded) Count(opts ...rxgo.Option) rxgo.Single {
+	return wrapSingle(func() rxgo.Single { return g.o.Count(opts...) })
+}
 
 // Debounce is rxgo's Debounce.
 func (g *guarded) Debounce(timespan rxgo.Duration, opts ...rxgo.Option) rxgo.Observable {
@@ -333,7 +335,7 @@ func (g *guarded) DefaultIfEmpty(defaultValue any, opts ...rxgo.Option) rxgo.Obs
 
 // ElementAt is rxgo's ElementAt.
 func (g *guarded) ElementAt(index uint, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.ElementAt(index, opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.ElementAt(index, opts...) })
 }
 
 // Error is rxgo's Error.
@@ -344,12 +346,12 @@ func (g *guarded) Errors(opts ...rxgo.Option) []error { return g.o.Errors(opts..
 
 // First is rxgo's First.
 func (g *guarded) First(opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.First(opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.First(opts...) })
 }
 
 // FirstOrDefault is rxgo's FirstOrDefault.
 func (g *guarded) FirstOrDefault(defaultValue any, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.FirstOrDefault(defaultValue, opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.FirstOrDefault(defaultValue, opts...) })
 }
 
 // IgnoreElements is rxgo's IgnoreElements.
@@ -359,12 +361,12 @@ func (g *guarded) IgnoreElements(opts ...rxgo.Option) rxgo.Observable {
 
 // Last is rxgo's Last.
 func (g *guarded) Last(opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.Last(opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Last(opts...) })
 }
 
 // LastOrDefault is rxgo's LastOrDefault.
 func (g *guarded) LastOrDefault(defaultValue any, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.LastOrDefault(defaultValue, opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.LastOrDefault(defaultValue, opts...) })
 }
 
 // OnErrorReturnItem is rxgo's OnErrorReturnItem.
@@ -390,7 +392,7 @@ func (g *guarded) Send(output chan<- rxgo.Item, opts ...rxgo.Option) { g.o.Send(
 
 // SequenceEqual is rxgo's SequenceEqual.
 func (g *guarded) SequenceEqual(iterable rxgo.Iterable, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(g.o.SequenceEqual(iterable, opts...))
+	return wrapSingle(func() rxgo.Single { return g.o.SequenceEqual(iterable, opts...) })
 }
 
 // Skip is rxgo's Skip.
@@ -410,17 +412,17 @@ func (g *guarded) StartWith(iterable rxgo.Iterable, opts ...rxgo.Option) rxgo.Ob
 
 // SumFloat32 is rxgo's SumFloat32.
 func (g *guarded) SumFloat32(opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.SumFloat32(opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.SumFloat32(opts...) })
 }
 
 // SumFloat64 is rxgo's SumFloat64.
 func (g *guarded) SumFloat64(opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.SumFloat64(opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.SumFloat64(opts...) })
 }
 
 // SumInt64 is rxgo's SumInt64.
 func (g *guarded) SumInt64(opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(g.o.SumInt64(opts...))
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.SumInt64(opts...) })
 }
 
 // Take is rxgo's Take.

@@ -318,3 +318,24 @@ func TestWrapIsIdempotentAndKeepsNil(t *testing.T) {
 		t.Fatal("Wrap(nil) != nil")
 	}
 }
+
+// rxgo's Singles keep one channel for all their subscriptions: the second
+// panics on a goroutine of rxgo's and kills the process. Guarded ones can be
+// observed again, as every cold Observable can.
+func TestASingleCanBeObservedTwice(t *testing.T) {
+	src := safe.Wrap(rxgo.Just(1, 2)())
+	for name, it := range map[string]rxgo.Iterable{
+		"Count":            src.Count(),
+		"Count.Map":        src.Count().Map(double),
+		"Count.Filter":     src.Count().Filter(even),
+		"First":            src.First(),
+		"Count.Filter.Map": src.Count().Filter(even).Map(double),
+		"Reduce":           src.Reduce(sum),
+		"Contains":         src.Contains(even),
+	} {
+		t.Run(name, func(t *testing.T) {
+			first := observe(t, it)
+			same(t, observe(t, it), first)
+		})
+	}
+}
