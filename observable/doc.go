@@ -81,8 +81,10 @@
 // is dropped. Retry, BackOffRetry, GroupBy and GroupByDynamic are
 // reimplemented (cold, context-honouring; rxgo's BackOffRetry even panics
 // when its context ends), and the windows and groups they emit are guarded.
-// A guarded Single (Count, Reduce, ...) can be observed more than once: an
-// rxgo Single panics on its second subscription.
+// A guarded Single or OptionalSingle (Count, Reduce, All, ToMap, ...) emits
+// the *PanicError first, but, as rxgo's do after any error, may emit its
+// result after it; it can be observed more than once (an rxgo Single panics
+// on its second subscription).
 //
 // What is not guarded: rxgo's own factories (rxgo.Defer, rxgo.Just,
 // rxgo.Create, rxgo.FromChannel, ...) and everything chained on them, and
