@@ -18,18 +18,20 @@ import (
 type PanicError = safe.PanicError
 
 // Guard returns obs with its operators guarded, as the Observables of this
-// package are: every operator that takes a function (Map, Filter, Scan,
-// Reduce, FlatMap, DoOnNext, ...) runs it under recover, so that a panic in
-// it becomes a *PanicError error item that ends the stream instead of killing
-// the process, and returns a guarded Observable (or Single, OptionalSingle)
-// in turn:
+// package (Interval, Timer, Defer, Merge, Concat, StartWith) are: every
+// operator that takes a function (Map, Filter, Scan, Reduce, FlatMap,
+// DoOnNext, ...) runs it under recover, so that a panic in it becomes a
+// *PanicError error item that ends the stream instead of killing the
+// process, and returns a guarded Observable (or Single, OptionalSingle) in
+// turn:
 //
 //	observable.Guard(rxgo.FromChannel(ch)).Map(render).Filter(visible)
 //
 // Guard reaches only downstream: functions obs already runs (an rxgo.Defer
 // producer, a Map applied before Guard) are as unsafe as they were. Write
-// producers with Defer instead. Guard of a guarded Observable returns it as
-// it is; Guard(nil) is nil.
+// producers with Defer instead. Guard replaces SafeMap, SafeFunc2 and
+// SafePredicate: obs.Map(SafeMap(f)) is now Guard(obs).Map(f). Guard of a
+// guarded Observable returns it as it is; Guard(nil) is nil.
 func Guard(obs rxgo.Observable) rxgo.Observable {
 	return safe.Wrap(obs)
 }
