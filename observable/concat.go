@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // Concat returns a cold Observable that emits all the items of the first of
@@ -21,7 +23,7 @@ import (
 // A nil input makes Concat emit an error wrapping ErrNilObservable.
 func Concat(obs ...rxgo.Observable) rxgo.Observable {
 	obs = slices.Clone(obs)
-	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if err := checkInputs("Concat", obs); err != nil {
 			rxgo.Error(err).SendContext(ctx, next)
 			return
@@ -31,7 +33,7 @@ func Concat(obs ...rxgo.Observable) rxgo.Observable {
 				return
 			}
 		}
-	}})
+	}}))
 }
 
 // StartWith returns a cold Observable that emits items, then the items of
@@ -46,7 +48,7 @@ func Concat(obs ...rxgo.Observable) rxgo.Observable {
 // items.
 func StartWith(obs rxgo.Observable, items ...any) rxgo.Observable {
 	items = slices.Clone(items)
-	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		for _, v := range items {
 			if !rxgo.Of(v).SendContext(ctx, next) {
 				return
@@ -57,5 +59,5 @@ func StartWith(obs rxgo.Observable, items ...any) rxgo.Observable {
 			return
 		}
 		pipe(ctx, obs, next)
-	}})
+	}}))
 }

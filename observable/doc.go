@@ -1,8 +1,9 @@
 // Package observable provides what rxgo lacks for serving Server-Sent Events:
-// cold, clock-driven sources (Interval, Timer), context-honouring versions of
-// the common combinators (Merge, Concat, StartWith), a broadcast Hub with
-// replay for resuming clients, a Clock that tests can fake, and wrappers
-// that turn panics in operator functions into error items.
+// cold, clock-driven sources (Interval, Timer), a panic-safe producer source
+// (Defer), context-honouring versions of the common combinators (Merge,
+// Concat, StartWith), a Clock that tests can fake, and operator chains that
+// recover panics in user code. The broadcast hub, with replay for resuming
+// clients, is package observable/hub.
 //
 // A controller method builds one of these per request and the transport
 // observes it with the request's context:
@@ -21,7 +22,8 @@
 // rxgo.WithContext: cancel the context and the run stops and its goroutines
 // exit. That is the shape of an SSE stream, where the request's context is
 // cancelled when the client goes away. Everything this package returns is
-// cold, built on rxgo.Defer, which hands the Observe context to its producer.
+// cold, built on rxgo.Defer, which hands the Observe context to its producer;
+// write your own sources with Defer from this package.
 //
 // A hot Observable runs from the moment it is built, whether observed or not,
 // and stops only on a context given when it was built.
@@ -31,14 +33,14 @@
 // They ignore the Observe context: built per request without
 // rxgo.WithContext(r.Context()) among their own options, each leaks its
 // goroutines for ever. Use Interval and Timer from this package, or write the
-// source as an rxgo.Defer producer that selects on its ctx argument for every
-// send. rxgo.Just, rxgo.Range, rxgo.Defer and the lazy operators (Map,
+// source as a Defer producer that selects on its ctx argument for every send. rxgo.Just, rxgo.Range, rxgo.Defer and the lazy operators (Map,
 // Filter, Take, Scan, Skip, DistinctUntilChanged, BufferWithCount) do honour
 // the Observe context.
 //
 // Likewise, rxgo's Merge, Concat, StartWith, ZipFromIterable, Retry, Sample,
 // CombineLatest, Amb and GroupBy subscribe to their inputs when they are
-// built and leak them when the subscriber leaves. Use Merge, Concat and
+// built and leak them when the subscriber leaves (on a guarded chain, Retry,
+// BackOffRetry, GroupBy and GroupByDynamic are cold). Use Merge, Concat and
 // StartWith from this package: they subscribe only when observed, pass the
 // Observe context down to each input, and after stopping early drain their
 // inputs in the background (for at most a second) so upstream goroutines
@@ -55,52 +57,43 @@
 // completes only when the item after the nth arrives: on an Interval, one
 // period late.
 //
-// # Panics
+// # Panics: the default path is safe
 //
-// rxgo runs the functions given to its operators on goroutines of its own,
-// where a panic kills the whole server. Wrap them: SafeMap and SafeFunc2 turn
-// a panic into a returned *PanicError, which Map and Scan emit as an error
-// item; SafePredicate reports it to a callback and drops the item. A panic
-// cannot be recovered from outside the goroutine it happens on, so there is no
-// operator that makes a whole pipeline safe: wrap each function.
+// rxgo runs producers and the functions given to its operators on goroutines
+// of its own, where a panic kills the whole server. The Observables this
+// package returns (Interval, Timer, Defer, Merge, Concat, StartWith) are
+// guarded: a panic in a Defer producer, and a panic in the function of any
+// operator chained on them (Map, Filter, Scan, Reduce, FlatMap, Distinct,
+// DoOnNext, ForEach, ...), becomes a *PanicError error item that ends the
+// stream, and the goroutine exits cleanly. Every operator returns a guarded
+// Observable (or Single, OptionalSingle) again, so a whole chain is safe
+// without wrapping anything:
 //
-// # Broadcast: the Hub
+//	observable.Interval(time.Second).Map(render).Filter(visible) // a panic in render or visible ends this stream only
 //
-// Most SSE apps push the same events to many clients. rxgo's multicast
-// (FromEventSource, Connectable) cannot serve them: it never forgets a
-// departed observer, and one slow observer stalls all the others. Hub is the
-// replacement, and Broker the interface it implements, so a distributed
-// backend can stand in for it:
+// Functions that can return an error (Map, Scan, ...) return the PanicError
+// as that error, inside rxgo's own operator, so options keep their meaning.
+// Functions that cannot (the predicates of Filter, TakeWhile, ...; the
+// comparators of Max and Min; key functions) are called one stage ahead, in
+// a Map of their own: once for every item that reaches them, on another
+// goroutine. A panic in a DoOnNext callback ends that subscription; in
+// ForEach's nextFunc it is handed to errFunc; in errFunc or completedFunc it
+// is dropped. Retry, BackOffRetry, GroupBy and GroupByDynamic are
+// reimplemented (cold, context-honouring; rxgo's BackOffRetry even panics
+// when its context ends), and the windows and groups they emit are guarded.
+// A guarded Single or OptionalSingle (Count, Reduce, All, ToMap, ...) emits
+// the *PanicError first, but, as rxgo's do after any error, may emit its
+// result after it; it can be observed more than once (an rxgo Single panics
+// on its second subscription).
 //
-//	hub := observable.NewHub(observable.WithReplayCount(1000))
-//	hub.PublishTo(ctx, "lobby", encoder.MessageEvent{Data: msg})  // from a POST handler
+// What is not guarded: rxgo's own factories (rxgo.Defer, rxgo.Just,
+// rxgo.Create, rxgo.FromChannel, ...) and everything chained on them, and
+// functions inside rxgo options (rxgo.Serialize). A recover only works on the
+// goroutine of the panic, so nothing downstream can make an unguarded stage
+// safe. Write producers with Defer, not rxgo.Defer or rxgo.Create, and start
+// chains on other rxgo sources with Guard:
 //
-//	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
-//		return hub.Subscribe(transport.LastEventID(r), chi.URLParam(r, "room"))
-//	}, transport.WithAutoID(false))
-//
-// The hub gives every event an id ("1", "2", ...) and keeps the latest ones
-// (WithReplayCount, WithReplayAge) so that a client that reconnects with
-// Last-Event-ID, as every EventSource does by itself, gets exactly what it
-// missed, then the live events: replay and registration happen atomically
-// with respect to Publish, so there is no gap and no duplicate at the seam.
-// A client whose id is unknown or has left the window first gets an event of
-// type GapEventType, then everything retained. Turn the transport's own ids
-// off (transport.WithAutoID(false)) on hub routes: the hub's ids are the
-// ones clients must echo.
-//
-// Publish never waits for a subscriber. Each subscription is a bounded
-// channel (WithSubscriberBuffer); one that is full is cut off with
-// ErrSlowSubscriber, so a slow client never slows anyone else, and since its
-// browser reconnects with Last-Event-ID it loses nothing while it stays
-// within the replay window.
-//
-// A subscription costs no goroutine: Observe hands the transport the
-// subscriber's channel, and the subscription ends, through context.AfterFunc,
-// when the Observe context ends. Idle, it holds about 2.7 KB with the default
-// buffer; Publish to 10,000 subscribers takes about 1.6 ms (see the
-// benchmarks in hub_bench_test.go). WithHubLogger and WithHubObserver (see
-// package metrics) make it observable in production.
+//	observable.Guard(rxgo.FromChannel(ch)).Map(render)
 //
 // # Time and tests
 //

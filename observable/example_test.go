@@ -99,14 +99,37 @@ func ExampleStartWith() {
 	// data
 }
 
-// A panic in a Map function becomes an error item that ends the stream,
-// instead of killing the process.
-func ExampleSafeMap() {
+// A panic in a producer becomes an error item that ends the stream, instead
+// of killing the process.
+func ExampleDefer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	rows := observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) {
+		rxgo.Of("row 1").SendContext(ctx, next)
+		panic("lost the database")
+	})
+	for item := range rows.Observe(rxgo.WithContext(ctx)) {
+		var pe *observable.PanicError
+		if errors.As(item.E, &pe) {
+			fmt.Println("error:", pe)
+			continue
+		}
+		fmt.Println(item.V)
+	}
+	// Output:
+	// row 1
+	// error: panic: lost the database
+}
+
+// Operators chained on a guarded Observable run their functions under
+// recover: a panic in Map becomes an error item that ends the stream.
+func ExampleGuard() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
 	tenth := func(_ context.Context, v any) (any, error) { return 10 / v.(int), nil }
-	for item := range rxgo.Just(5, 0, 2)().Map(observable.SafeMap(tenth)).Observe(rxgo.WithContext(ctx)) {
+	for item := range observable.Guard(rxgo.Just(5, 0, 2)()).Map(tenth).Observe(rxgo.WithContext(ctx)) {
 		var pe *observable.PanicError
 		if errors.As(item.E, &pe) {
 			fmt.Println("error:", pe)
@@ -116,5 +139,5 @@ func ExampleSafeMap() {
 	}
 	// Output:
 	// 2
-	// error: observable: panic: runtime error: integer divide by zero
+	// error: panic: runtime error: integer divide by zero
 }

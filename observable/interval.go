@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // ErrInvalidPeriod is the error an Interval with a non-positive period emits.
@@ -21,7 +23,7 @@ var ErrInvalidPeriod = errors.New("observable: non-positive interval period")
 // completes.
 func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 	clock := buildOptions(opts).clock
-	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if period <= 0 {
 			rxgo.Error(fmt.Errorf("%w: %v", ErrInvalidPeriod, period)).SendContext(ctx, next)
 			return
@@ -38,7 +40,7 @@ func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 				return
 			}
 		}
-	}})
+	}}))
 }
 
 // Timer returns a cold Observable that emits 0 once, delay after it is
@@ -47,7 +49,7 @@ func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 // given to Observe.
 func Timer(delay time.Duration, opts ...Option) rxgo.Observable {
 	clock := buildOptions(opts).clock
-	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		timer := clock.NewTimer(delay)
 		defer timer.Stop()
 		select {
@@ -55,5 +57,5 @@ func Timer(delay time.Duration, opts ...Option) rxgo.Observable {
 		case <-timer.C():
 			rxgo.Of(0).SendContext(ctx, next)
 		}
-	}})
+	}}))
 }

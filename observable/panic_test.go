@@ -6,14 +6,16 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/clocktest"
 )
 
-func TestSafeMapTurnsAPanicIntoAnErrorItem(t *testing.T) {
+func TestDeferTurnsAProducerPanicIntoAnErrorItemThatEndsTheStream(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var nilMap map[string]int
 	tests := []struct {
@@ -32,15 +34,20 @@ func TestSafeMapTurnsAPanicIntoAnErrorItem(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			items := collect(t, rxgo.Just(1, 2, 3)().Map(observable.SafeMap(func(_ context.Context, v any) (any, error) {
-				if v == 2 {
+			ranSecond := false
+			items := collect(t, observable.Defer(
+				func(ctx context.Context, next chan<- rxgo.Item) {
+					rxgo.Of(1).SendContext(ctx, next)
 					tt.panics()
-				}
-				return v, nil
-			})).Observe(rxgo.WithContext(ctx)))
+				},
+				func(context.Context, chan<- rxgo.Item) { ranSecond = true },
+			).Observe(rxgo.WithContext(ctx)))
 
 			if len(items) != 2 || items[0].V != 1 {
 				t.Fatalf("items = %+v, want 1 then an error", items)
+			}
+			if ranSecond {
+				t.Error("the producer after the panicking one ran")
 			}
 			var pe *observable.PanicError
 			if !errors.As(items[1].E, &pe) {
@@ -62,63 +69,83 @@ func TestSafeMapTurnsAPanicIntoAnErrorItem(t *testing.T) {
 	}
 }
 
-func TestSafeMapPassesResultsAndErrorsThrough(t *testing.T) {
-	fn := observable.SafeMap(func(_ context.Context, v any) (any, error) {
-		if v == 0 {
-			return nil, errBoom
-		}
-		return v.(int) * 10, nil
-	})
-	if v, err := fn(context.Background(), 2); v != 20 || err != nil {
-		t.Errorf("fn(2) = %v, %v; want 20, nil", v, err)
-	}
-	if _, err := fn(context.Background(), 0); err != errBoom {
-		t.Errorf("fn(0) error = %v, want %v", err, errBoom)
-	}
-}
-
-func TestSafeFunc2TurnsAPanicInScanIntoAnErrorItem(t *testing.T) {
+func TestDeferRunsEveryProducerInTurnEachTimeItIsObserved(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	items := collect(t, rxgo.Just(1, 2, 0, 3)().Scan(observable.SafeFunc2(func(_ context.Context, acc, v any) (any, error) {
-		return 12 / v.(int), nil
-	})).Observe(rxgo.WithContext(ctx)))
-	var pe *observable.PanicError
-	if got := values(t, items[:2]); len(items) != 3 || got[0] != 12 || got[1] != 6 || !errors.As(items[2].E, &pe) {
-		t.Fatalf("items = %+v, want 12, 6, then a *PanicError", items)
+	emit := func(v int) rxgo.Producer {
+		return func(ctx context.Context, next chan<- rxgo.Item) { rxgo.Of(v).SendContext(ctx, next) }
+	}
+	obs := observable.Defer(emit(1), emit(2))
+	for range 2 {
+		if got := values(t, collect(t, obs.Observe(rxgo.WithContext(ctx)))); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+			t.Fatalf("values = %v, want [1 2]", got)
+		}
 	}
 }
 
-func TestSafePredicateDropsTheItemAndReportsThePanic(t *testing.T) {
+func TestDeferStopsItsProducerWhenTheObserveContextEnds(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	for _, report := range []bool{true, false} {
-		ctx, cancel := context.WithCancel(context.Background())
-		var reported []*observable.PanicError
-		onPanic := func(pe *observable.PanicError) { reported = append(reported, pe) }
-		if !report {
-			onPanic = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	items := observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) {
+		for i := 0; rxgo.Of(i).SendContext(ctx, next); i++ {
 		}
-		items := collect(t, rxgo.Just(1, 2, 3)().Filter(observable.SafePredicate(func(v any) bool {
-			if v == 2 {
-				panic("no twos")
-			}
-			return true
-		}, onPanic)).Observe(rxgo.WithContext(ctx)))
-		cancel()
+	}).Observe(rxgo.WithContext(ctx))
+	receive(t, items)
+	cancel()
+	collect(t, items) // Closes once the producer has seen the cancelled context.
+}
 
-		if got := values(t, items); len(got) != 2 || got[0] != 1 || got[1] != 3 {
-			t.Fatalf("values = %v, want [1 3]", got)
-		}
-		if report && (len(reported) != 1 || reported[0].Value != "no twos") {
-			t.Fatalf("reported %+v, want the one panic", reported)
-		}
+// Every source of the package is guarded: a function chained on it that
+// panics ends the stream with a *PanicError.
+func TestEverySourceOfThePackageIsGuarded(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	clock := clocktest.New(time.Unix(0, 0))
+	sources := []struct {
+		name string
+		obs  rxgo.Observable
+		tick bool
+	}{
+		{"Interval", observable.Interval(time.Second, observable.WithClock(clock)), true},
+		{"Timer", observable.Timer(time.Second, observable.WithClock(clock)), true},
+		{"Defer", observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) { rxgo.Of(0).SendContext(ctx, next) }), false},
+		{"Merge", observable.Merge(rxgo.Just(0)()), false},
+		{"Concat", observable.Concat(rxgo.Just(0)()), false},
+		{"StartWith", observable.StartWith(rxgo.Empty(), 0), false},
+		{"Guard", observable.Guard(rxgo.Just(0)()), false},
+	}
+	for _, src := range sources {
+		t.Run(src.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			items := src.obs.
+				Map(func(_ context.Context, v any) (any, error) { return v.(int) + 1, nil }).
+				Filter(func(v any) bool { return 1/(v.(int)-1) > 0 }).
+				Observe(rxgo.WithContext(ctx))
+			if src.tick {
+				clock.BlockUntil(1)
+				clock.Advance(time.Second)
+			}
+			item := receive(t, items)
+			var pe *observable.PanicError
+			if !errors.As(item.E, &pe) {
+				t.Fatalf("item = %+v, want a *PanicError", item)
+			}
+			cancel()
+			collect(t, items)
+		})
+	}
+}
+
+func TestGuardOfNilIsNil(t *testing.T) {
+	if observable.Guard(nil) != nil {
+		t.Fatal("Guard(nil) != nil")
 	}
 }
 
 func TestPanicErrorSaysWhatPanickedButNotWhere(t *testing.T) {
 	pe := &observable.PanicError{Value: "oops", Stack: []byte("goroutine 1 [running]:")}
-	if got, want := pe.Error(), "observable: panic: oops"; got != want {
+	if got, want := pe.Error(), "panic: oops"; got != want {
 		t.Fatalf("Error() = %q, want %q", got, want)
 	}
 	if pe.Unwrap() != nil {
