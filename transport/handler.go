@@ -67,6 +67,9 @@ func newHandler(source func(*http.Request) (rxgo.Observable, error), opts []Opti
 	return h
 }
 
+// buffered is the Observe option that buffers every rxgo stage.
+var buffered = rxgo.WithBufferedChannel(observeBuffer)
+
 // bufPool holds write buffers: a stream takes one when it has something to
 // write and gives it back after the write, so idle streams hold none.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
@@ -157,7 +160,7 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 		s.run(&pullFeed{it: it})
 		return
 	}
-	f := &chanFeed{ch: obs.Observe(rxgo.WithContext(ctx), rxgo.WithBufferedChannel(observeBuffer))}
+	f := &chanFeed{ch: obs.Observe(rxgo.WithContext(ctx), buffered)}
 	defer func() {
 		if !f.closed {
 			// Some sources never close and others block on a send once
@@ -502,6 +505,7 @@ func (s *stream) release() {
 // commit writes the status and headers and starts the body.
 func (s *stream) commit() {
 	h := s.w.Header()
+	values := make([]string, 0, 6) // one allocation for every header value
 	set := func(k, v string) {
 		// Middleware may have set a header under a non-canonical key;
 		// ours must win whatever the spelling.
@@ -510,7 +514,8 @@ func (s *stream) commit() {
 				delete(h, existing)
 			}
 		}
-		h[k] = []string{v}
+		values = append(values, v)
+		h[k] = values[len(values)-1 : len(values) : len(values)]
 	}
 	set("Content-Type", "text/event-stream")
 	set("Cache-Control", "private, no-cache, no-store, must-revalidate, max-age=0, no-transform")

@@ -30,7 +30,7 @@ const (
 	// observeBuffer is the channel buffer of every rxgo stage the
 	// transport observes (rxgo passes Observe options up the chain), so a
 	// burst reaches the transport in groups instead of one hand-off each.
-	observeBuffer = 64
+	observeBuffer = 16
 	// drainTimeout bounds how long the item channel of a stream that
 	// stopped early is drained, so upstream goroutines blocked on a send
 	// can see the cancelled context and finish.

@@ -115,8 +115,8 @@ func TestABurstThroughMapIsBatched(t *testing.T) {
 // TestAClientThatStopsReadingCostsBoundedMemory pins the backpressure bound
 // of an observed (not pulled) firehose: when the client stops reading, the
 // transport holds at most one batch (flushThreshold, 32 KiB, plus one event)
-// and every rxgo stage at most its channel buffer (64 items), so the source
-// stops after at most 64 items per stage plus one batch.
+// and every rxgo stage at most its channel buffer (16 items), so the source
+// stops after at most 17 items per stage plus one batch or two.
 func TestAClientThatStopsReadingCostsBoundedMemory(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var produced atomic.Int64
@@ -144,7 +144,7 @@ func TestAClientThatStopsReadingCostsBoundedMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		synctest.Wait()
-		const stages, buffer, batch = 2, 64, 32<<10/110 + 1
+		const stages, buffer, batch = 2, 16, 32<<10/110 + 1
 		if got := produced.Load(); got > stages*(buffer+1)+2*batch {
 			t.Errorf("the source produced %d items for a client that stopped reading, want at most %d", got, stages*(buffer+1)+2*batch)
 		}
