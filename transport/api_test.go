@@ -43,11 +43,9 @@ func TestPreStreamErrorsAreTheirStatusUnderCPUSaturation(t *testing.T) {
 	var busy sync.WaitGroup
 	for range 1 {
 		busy.Go(func() {
-			for {
-				select {
-				case <-stop:
+			for n := 0; ; n++ {
+				if n%1024 == 0 && isClosed(stop) {
 					return
-				default:
 				}
 			}
 		})
@@ -237,4 +235,13 @@ func TestRecoveredPanicsAreObservablePanicErrors(t *testing.T) {
 		t.Errorf("the mapper saw %T %v, want an *observable.PanicError", got, got)
 	}
 	_ = encoder.MessageEvent{}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
