@@ -117,8 +117,10 @@ func TestInterceptorsStackOutermostFirst(t *testing.T) {
 		}
 	}
 	var nilOption transport.Option
+	var nilEncoderOption encoder.Option
 	h := transport.Handler(func(*http.Request) rxgo.Observable { return items("x") },
-		nilOption, // ignored, like a nil interceptor
+		nilOption, // ignored, like a nil interceptor and a nil encoder option
+		transport.WithEncoderOptions(nilEncoderOption),
 		transport.WithInterceptors(tag("A"), nil, tag("B")),
 		transport.WithInterceptors(tag("C")))
 	// C is innermost: it sees the source's item first, A sees it last.
@@ -234,7 +236,6 @@ func TestRecoveredPanicsAreObservablePanicErrors(t *testing.T) {
 	if !errors.As(got, &pe) || fmt.Sprintf("%T", got) != "*observable.PanicError" {
 		t.Errorf("the mapper saw %T %v, want an *observable.PanicError", got, got)
 	}
-	_ = encoder.MessageEvent{}
 }
 
 func isClosed(c <-chan struct{}) bool {
