@@ -242,3 +242,31 @@ func TestLoggedInputIsBoundedAndDisconnectsAreDebug(t *testing.T) {
 		}
 	}
 }
+
+func TestAStreamDiscardsABoundedUnreadBody(t *testing.T) {
+	var done sync.WaitGroup
+	done.Add(1)
+	ts := serve(t, returns(transport.Handler(func(*http.Request) rxgo.Observable { return idle(nil) },
+		transport.WithHeartbeat(0)), &done))
+	c, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const size = 1 << 20 // four times what a stream discards
+	fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+	go func() { _, _ = c.Write(make([]byte, size)) }() // fails once the server hangs up
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	// The stream ends by itself once the body passes the bound.
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Fatalf("the stream did not end cleanly: %v", err)
+	}
+	done.Wait()
+}
