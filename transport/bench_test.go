@@ -242,3 +242,24 @@ func BenchmarkPerRequest(b *testing.B) {
 		resp.Body.Close()
 	}
 }
+
+// BenchmarkPerConnection is BenchmarkPerRequest on a fresh connection each
+// time: dial, request, one event, end of stream, hang up.
+func BenchmarkPerConnection(b *testing.B) {
+	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		return rxgo.Just(encoder.MessageEvent{Data: "hello"})()
+	}, transport.WithHeartbeat(0)))
+	defer ts.Close()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Get(ts.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
