@@ -34,6 +34,10 @@ import (
 // (rxgo.Thrown), as an "event: error" frame otherwise (see HTTPError). A
 // source that must decide the status after some work (a lookup) should use
 // HandlerE, where a returned error is always the status.
+//
+// A HEAD request gets the headers a GET would get: the source is called
+// (sources are cold, and HandlerE's error is still the status) but never
+// subscribed to.
 func Handler(source func(*http.Request) rxgo.Observable, opts ...Option) http.Handler {
 	return newHandler(func(r *http.Request) (rxgo.Observable, error) { return source(r), nil }, opts)
 }
@@ -109,7 +113,7 @@ type stream struct {
 	buf       []byte  // encoded bytes not yet written to the connection
 	bufp      *[]byte // the pooled buffer buf came from
 	nextID    uint64
-	ownIDs    bool // an event carried its own id
+	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
 	events    int  // events written or pending
 	pending   int  // events in buf
@@ -380,8 +384,9 @@ func (s *stream) appendItem(v any) bool {
 	s.buf = buf
 	if numbered {
 		s.nextID++
+		s.autoLast = true
 	} else if ev.ID != "" {
-		s.ownIDs = true
+		s.autoLast = false
 	}
 	s.events++
 	s.pending++
@@ -630,9 +635,10 @@ func (s *stream) filter(err error) (status int, body any, ok bool) {
 }
 
 // errorFrame appends the "event: error" frame. It takes the next auto id
-// only while the stream's ids are the transport's own: after an event that
-// carried its own id (a hub's), a counter id would move the client's
-// resume point backwards, so the frame carries none.
+// only when the last id the stream wrote is the counter's: after an event
+// that carried its own id (a hub's), or before any id was written (the
+// client's resume point is then the Last-Event-ID it sent), a counter id
+// would move the client's resume point backwards, so the frame carries none.
 func (s *stream) errorFrame(data any) {
 	frame := encoder.MessageEvent{Type: "error", Data: data}
 	s.grow()
@@ -640,7 +646,7 @@ func (s *stream) errorFrame(data any) {
 		buf []byte
 		err error
 	)
-	if s.cfg.autoID && !s.ownIDs {
+	if s.cfg.autoID && s.autoLast {
 		buf, err = s.enc.AppendEventWithID(s.buf, frame, s.nextID)
 		s.nextID++
 	} else {
