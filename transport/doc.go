@@ -51,9 +51,9 @@
 //   - turns an error into an HTTP error response (NestJS's JSON) before the
 //     stream, or an "event: error" frame after; only an HTTPError's message
 //     reaches the client, other errors say "Internal server error" and are
-//     logged. The error frame takes the next auto id only while the stream's
-//     ids are the transport's own: it never moves a client's Last-Event-ID
-//     backwards;
+//     logged. The error frame takes the next auto id only right after an
+//     auto-numbered event, so it never moves a client's Last-Event-ID
+//     backwards (a hub's ids, or the id the client resumed from, stay);
 //   - recovers panics in the source, interceptors and marshallers as
 //     *observable.PanicError;
 //   - answers HEAD with the headers and no subscription, and does not let a
