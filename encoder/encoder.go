@@ -25,13 +25,7 @@ type Encoder struct {
 // NewEncoder returns an Encoder that writes to w.
 func NewEncoder(w io.Writer, opts ...Option) *Encoder {
 	c := newConfig(opts)
-	e := &Encoder{w: w, marshal: c.marshal}
-	if e.marshal == nil {
-		e.jsonEnc = json.NewEncoder(&e.json)
-		// JSON.stringify, which NestJS uses, leaves <, > and & alone.
-		e.jsonEnc.SetEscapeHTML(false)
-	}
-	return e
+	return &Encoder{w: w, marshal: c.marshal}
 }
 
 // Encode writes one event block: "event:", "id:", "retry:", comment and
@@ -52,6 +46,21 @@ func (e *Encoder) Encode(ev MessageEvent) error {
 // slice, as Encode would write it; it writes nothing to the Encoder's
 // writer. On error dst is returned unchanged in length.
 func (e *Encoder) AppendEvent(dst []byte, ev MessageEvent) ([]byte, error) {
+	return e.appendEvent(dst, ev, 0)
+}
+
+// AppendEventWithID is AppendEvent with id, in decimal, as the event's id
+// in place of ev.ID. It appends the digits directly, so numbering events
+// (as a transport's auto ids do) costs no allocation. An id of zero writes
+// ev.ID, as AppendEvent does.
+func (e *Encoder) AppendEventWithID(dst []byte, ev MessageEvent, id uint64) ([]byte, error) {
+	return e.appendEvent(dst, ev, id)
+}
+
+func (e *Encoder) appendEvent(dst []byte, ev MessageEvent, seq uint64) ([]byte, error) {
+	if seq > 0 {
+		ev.ID = ""
+	}
 	if strings.ContainsAny(ev.ID, "\r\n\x00") {
 		return dst, &FieldError{Field: "id", Err: ErrInvalidID}
 	}
@@ -64,7 +73,12 @@ func (e *Encoder) AppendEvent(dst []byte, ev MessageEvent) ([]byte, error) {
 		dst = append(dst, ev.Type...)
 		dst = append(dst, '\n')
 	}
-	if ev.ID != "" {
+	switch {
+	case seq > 0:
+		dst = append(dst, "id: "...)
+		dst = strconv.AppendUint(dst, seq, 10)
+		dst = append(dst, '\n')
+	case ev.ID != "":
 		dst = append(dst, "id: "...)
 		dst = append(dst, ev.ID...)
 		dst = append(dst, '\n')
@@ -98,6 +112,12 @@ func (e *Encoder) AppendEvent(dst []byte, ev MessageEvent) ([]byte, error) {
 func (e *Encoder) marshalData(v any) ([]byte, error) {
 	if e.marshal != nil {
 		return e.marshal(v)
+	}
+	if e.jsonEnc == nil {
+		// Built on first use: streams of strings and bytes never need it.
+		e.jsonEnc = json.NewEncoder(&e.json)
+		// JSON.stringify, which NestJS uses, leaves <, > and & alone.
+		e.jsonEnc.SetEscapeHTML(false)
 	}
 	e.json.Reset()
 	if err := e.jsonEnc.Encode(v); err != nil {

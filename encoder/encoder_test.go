@@ -216,3 +216,46 @@ func BenchmarkJSONMarshalerAlone(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendEventWithIDWritesTheNumberInPlaceOfTheID(t *testing.T) {
+	enc := encoder.NewEncoder(nil)
+	tests := []struct {
+		name string
+		ev   encoder.MessageEvent
+		id   uint64
+		want string
+	}{
+		{"a number takes the id line", encoder.MessageEvent{Type: "t", Data: "x"}, 12345, "event: t\nid: 12345\ndata: x\n\n"},
+		{"a number replaces an id that was set", encoder.MessageEvent{ID: "own", Data: "x"}, 7, "id: 7\ndata: x\n\n"},
+		{"zero keeps the event's own id", encoder.MessageEvent{ID: "own", Data: "x"}, 0, "id: own\ndata: x\n\n"},
+		{"the largest number", encoder.MessageEvent{Data: "x"}, 18446744073709551615, "id: 18446744073709551615\ndata: x\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := enc.AppendEventWithID([]byte("prefix|"), tt.ev, tt.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != "prefix|"+tt.want {
+				t.Errorf("got %q, want %q", got, "prefix|"+tt.want)
+			}
+		})
+	}
+}
+
+func TestAppendEventWithIDDoesNotAllocate(t *testing.T) {
+	enc := encoder.NewEncoder(nil)
+	buf := make([]byte, 0, 256)
+	ev := encoder.MessageEvent{Data: "hello", Type: "greeting"}
+	var id uint64
+	allocs := testing.AllocsPerRun(100, func() {
+		id++
+		var err error
+		if buf, err = enc.AppendEventWithID(buf[:0], ev, id); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("AppendEventWithID allocates %v times per event, want 0", allocs)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -107,4 +108,158 @@ func usage() (int, uint64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return runtime.NumGoroutine(), ms.HeapAlloc + ms.StackInuse
+}
+
+// countSource is a pull.Source of n quote events, all ready at once; it is
+// also an ordinary Observable, for transports that do not pull.
+type countSource struct {
+	rxgo.Observable
+	n int
+}
+
+func newCountSource(n int) *countSource {
+	s := &countSource{n: n}
+	s.Observable = rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+		it := s.Pull(ctx)
+		defer it.Close()
+		for {
+			item, st := it.Next()
+			if st != pull.Value {
+				return
+			}
+			select {
+			case next <- item:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}})
+	return s
+}
+
+func (s *countSource) Pull(context.Context) pull.Iterator { return &countIterator{n: s.n} }
+
+type countIterator struct{ i, n int }
+
+var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (c *countIterator) Ready() <-chan struct{} { return alwaysReady }
+func (c *countIterator) Close()                 {}
+func (c *countIterator) Next() (rxgo.Item, pull.State) {
+	if c.i >= c.n {
+		return rxgo.Item{}, pull.Done
+	}
+	c.i++
+	return rxgo.Of(encoder.MessageEvent{Data: quote{"RXS", 42.5, c.i}}), pull.Value
+}
+
+// firehose reads a whole stream of want events over loopback HTTP and
+// reports events/s; it fails the benchmark on a short stream.
+func firehose(b *testing.B, url string, want int) {
+	b.Helper()
+	start := time.Now()
+	resp, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	dec := encoder.NewDecoder(resp.Body)
+	got := 0
+	for {
+		_, err := dec.Decode()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		got++
+	}
+	b.StopTimer()
+	if got != want {
+		b.Fatalf("decoded %d of %d events", got, want)
+	}
+	b.ReportMetric(float64(want)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkFirehoseMap is the firehose as users write it: a cold producer
+// and a Map to MessageEvent, over loopback HTTP. One op is one event.
+func BenchmarkFirehoseMap(b *testing.B) {
+	n := 0
+	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		count := n
+		return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+			for i := range count {
+				select {
+				case next <- rxgo.Of(i):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}}).Map(func(_ context.Context, v any) (any, error) {
+			return encoder.MessageEvent{Data: quote{"RXS", 42.5, v.(int)}}, nil
+		})
+	}, transport.WithHeartbeat(0)))
+	defer ts.Close()
+	n = b.N
+	b.ReportAllocs()
+	b.ResetTimer()
+	firehose(b, ts.URL, b.N)
+}
+
+// BenchmarkPullSource streams a pull.Source over loopback HTTP. One op is
+// one event.
+func BenchmarkPullSource(b *testing.B) {
+	n := 0
+	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		return newCountSource(n)
+	}, transport.WithHeartbeat(0)))
+	defer ts.Close()
+	n = b.N
+	b.ReportAllocs()
+	b.ResetTimer()
+	firehose(b, ts.URL, b.N)
+}
+
+// BenchmarkPerRequest measures one whole request over a kept-alive loopback
+// connection: connect, one event, end of stream. Allocations count both
+// ends.
+func BenchmarkPerRequest(b *testing.B) {
+	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		return rxgo.Just(encoder.MessageEvent{Data: "hello"})()
+	}, transport.WithHeartbeat(0)))
+	defer ts.Close()
+	client := ts.Client()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Get(ts.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
+
+// BenchmarkPerConnection is BenchmarkPerRequest on a fresh connection each
+// time: dial, request, one event, end of stream, hang up.
+func BenchmarkPerConnection(b *testing.B) {
+	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		return rxgo.Just(encoder.MessageEvent{Data: "hello"})()
+	}, transport.WithHeartbeat(0)))
+	defer ts.Close()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := client.Get(ts.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
 }

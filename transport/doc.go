@@ -1,60 +1,140 @@
 // Package transport serves one rxgo.Observable over one HTTP response as a
 // text/event-stream, the way NestJS serves an @Sse() route.
 //
-//	http.Handle("/sse", transport.Handler(func(r *http.Request) rxgo.Observable {
+//	http.Handle("GET /sse", transport.Handler(func(r *http.Request) rxgo.Observable {
 //		return observable.Interval(time.Second).
 //			Map(func(_ context.Context, n any) (any, error) {
 //				return encoder.MessageEvent{Data: map[string]any{"n": n}}, nil
 //			})
 //	}))
 //
-// The transport owns the connection. Per request it calls the source once,
-// subscribes with a context derived from the request's, and:
+// # Errors before the stream: HandlerE
+//
+// A route that must look something up before it can stream (a room, a
+// user, a cursor) uses HandlerE, NestJS's handler returning
+// Promise<Observable>. The source runs on the request's goroutine before
+// anything is sent; an error it returns is always the HTTP status of the
+// response, through WithErrorMapper and WithErrorFilter, however long the
+// lookup took and whatever the load:
+//
+//	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+//		room, err := rooms.Find(r.Context(), r.PathValue("room"))
+//		if err != nil {
+//			return nil, err // a *HTTPError with 404, or mapped to one
+//		}
+//		return room.Messages(), nil
+//	})
+//
+// With Handler, an error is an HTTP status only when it is the first item
+// and ready at once (rxgo.Thrown, a pull.Source whose error is ready); the
+// transport does not wait for a first item, so the headers go out at once.
+// An error that comes later, after any amount of time, is an
+// "event: error" frame: browsers treat an HTTP error status as fatal and
+// an error frame as a reason to reconnect, so the distinction must not
+// depend on timing.
+//
+// # What the transport does for every stream
 //
 //   - sends NestJS's headers (Content-Type text/event-stream, no caching, no
 //     proxy buffering; Connection: keep-alive only on HTTP/1.x), keeping
-//     headers set by middleware unless they clash with these;
-//   - flushes the headers and a leading newline within a few milliseconds,
-//     so EventSource.onopen fires even if the first event is far away;
-//   - writes each item as an event, numbering events without an id from 1
-//     (WithAutoID), batching items that are ready at once into one write and
-//     flushing as soon as none is;
+//     headers set by middleware unless they clash with these, and a leading
+//     newline, at once, so EventSource.onopen fires;
+//   - writes each item as an event, numbering every message without an id
+//     from 1 except comment-only ones (WithAutoID, as NestJS);
+//   - batches: items that are ready together go out in one write and one
+//     flush (up to 32 KiB), and a lone item goes out at once;
 //   - sends a heartbeat comment when the stream is idle (WithHeartbeat) and a
 //     retry hint at the start (WithRetry);
-//   - bounds every write with a deadline (WithWriteTimeout), so a stalled
-//     client cannot hold its subscription, and http.Server.WriteTimeout need
-//     not be set (nor does it cut streams if it is);
-//   - turns an error into a plain HTTP error response (JSON, like NestJS) when
-//     it is the first item, or into an "event: error" frame after that; only
-//     an HTTPError's message reaches the client, other errors say
-//     "Internal server error" and are logged;
-//   - recovers panics in the source function and in marshallers;
-//   - on completion ends the response; when the client goes away, cancels the
-//     subscription's context and drains the item channel for a bounded time
-//     so every goroutine of the pipeline can finish.
+//   - bounds each write with a deadline (WithWriteTimeout) and disarms it
+//     after the write, so a stalled client is cut and an idle one is not
+//     (http.Server.WriteTimeout need not be set, and does not cut streams);
+//   - turns an error into an HTTP error response (NestJS's JSON) before the
+//     stream, or an "event: error" frame after; only an HTTPError's message
+//     reaches the client, other errors say "Internal server error" and are
+//     logged. The error frame takes the next auto id only right after an
+//     auto-numbered event, so it never moves a client's Last-Event-ID
+//     backwards (a hub's ids, or the id the client resumed from, stay);
+//   - recovers panics in the source, interceptors and marshallers as
+//     *observable.PanicError;
+//   - answers HEAD with the headers and no subscription, and does not let a
+//     request body the source left unread hold the response (it is
+//     discarded, up to 256 KiB, while the stream runs);
+//   - on completion ends the response; when the client goes away, cancels
+//     the subscription's context.
+//
+// # Pulled and observed sources
+//
+// An observable that implements pull.Source (the hub's subscriptions, and
+// Map and Filter fused onto them) is pulled on the handler's goroutine: the
+// stream costs no goroutine of its own and no channel hand-off per item.
+// Any other observable is observed through rxgo with the stream's context
+// and a 16-item buffer on every stage (rxgo passes Observe options up the
+// chain), so bursts reach the transport in groups.
+//
+// # Interceptors and error filters
+//
+// An Interceptor wraps a route's stream as a NestJS interceptor does;
+// WithInterceptors appends them, the first given outermost:
+//
+//	logged := func(r *http.Request, s rxgo.Observable) rxgo.Observable {
+//		return s.Map(func(_ context.Context, v any) (any, error) {
+//			slog.Debug("event", "path", r.URL.Path)
+//			return v, nil
+//		})
+//	}
+//	transport.Handler(source, transport.WithInterceptors(logged))
+//
+// An ErrorFilter decides what the client sees for an error, before the
+// stream (status and JSON body) and after it (the error frame's data), as a
+// NestJS exception filter does; returning status 0 leaves an error to the
+// default handling:
+//
+//	quota := func(r *http.Request, err error, started bool) (int, any) {
+//		if !errors.Is(err, errQuota) {
+//			return 0, nil
+//		}
+//		return http.StatusTooManyRequests, map[string]string{"code": "quota"}
+//	}
+//	transport.Handler(source, transport.WithErrorFilter(quota))
+//
+// WriteError answers plain routes and guards (middleware) in the same JSON
+// shape as SSE routes.
 //
 // # Backpressure and slow clients
 //
-// Items are pulled from the observable only as fast as the client accepts
-// them, so a slow client slows its own cold pipeline and never piles up
-// memory: what the transport holds for a connection is at most one batch
-// (32 KiB) plus one event. WithMaxPending (4 MiB, as in NestJS) caps that: an
-// event that alone exceeds it cuts the connection, and the cut is logged.
-// Streams shared by many clients should go through observable.Hub, which
-// gives every subscriber its own bounded buffer.
+// Items are taken from the observable only as fast as the client accepts
+// them. For a client that stops reading, the transport holds at most one
+// batch (32 KiB plus one event) and each rxgo stage at most its 16-item
+// buffer; a pulled source holds what its own bound allows. After
+// WithWriteTimeout (30 s) the blocked write fails and the stream ends.
+// WithMaxEventSize (4 MiB) caps one event: a larger one cuts the connection.
+// Streams shared by many clients should go through the hub (package
+// observable/hub), which never lets one slow client hold the others.
 //
 // # Shutdown
 //
-// http.Server.Shutdown waits for open streams, which never end on their own.
-// One line makes it end them promptly:
+// Serve serves until its context is done, then shuts down: SSE streams end
+// at once, ordinary requests get 10 seconds to finish.
 //
-//	transport.CancelOnShutdown(srv)
+//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+//	defer stop()
+//	ln, err := net.Listen("tcp", ":3000")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	log.Fatal(transport.Serve(ctx, &http.Server{Handler: r}, ln))
+//
+// With your own http.Server, CancelOnShutdown(srv) gives Shutdown the same
+// behaviour: SSE streams only are cancelled, and a write blocked on a client
+// that stopped reading is abandoned, so one stalled client cannot hold the
+// shutdown.
 //
 // # rxgo pitfalls
 //
 // rxgo's hot factories (rxgo.Interval, Timer, Create, Start,
 // FromEventSource) ignore the subscription's context and leak goroutines per
 // request; build streams from package observable, or give a hot factory
-// rxgo.WithContext(r.Context()) at creation. rxgo's Take(n) completes only
-// when item n+1 (or the end of the source) arrives.
+// rxgo.WithContext(r.Context()) at creation (r.Context() ends when the
+// response does). rxgo's Take(n) completes only when item n+1 (or the end
+// of the source) arrives.
 package transport

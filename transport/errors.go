@@ -1,9 +1,12 @@
 package transport
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 )
 
 // HTTPError is an error that carries an HTTP status and a message that is
@@ -42,25 +45,13 @@ func (e *HTTPError) StatusCode() int { return e.Status }
 // Unwrap returns the cause.
 func (e *HTTPError) Unwrap() error { return e.Err }
 
-// PanicError is a panic in user code (the source function, or a marshaller
-// called while encoding) that the transport recovered.
-type PanicError struct {
-	// Value is what was passed to panic.
-	Value any
-	// Stack is the goroutine's stack at the panic.
-	Stack []byte
-}
-
-// Error implements error.
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
-
 // ErrCannotFlush reports a ResponseWriter that cannot flush, usually one
 // wrapped by middleware that implements neither http.Flusher nor Unwrap.
 var ErrCannotFlush = errors.New("transport: the ResponseWriter cannot flush; middleware must implement http.Flusher or Unwrap")
 
-// ErrTooMuchPending reports a stream that needed to hold more bytes for its
-// connection than WithMaxPending allows.
-var ErrTooMuchPending = errors.New("transport: pending bytes exceed the cap")
+// ErrEventTooLarge reports an event whose encoded size exceeds the cap set
+// by WithMaxEventSize.
+var ErrEventTooLarge = errors.New("transport: event exceeds the size cap")
 
 const internalMessage = "Internal server error"
 
@@ -89,4 +80,76 @@ func validStatus(s int) int {
 		return http.StatusInternalServerError
 	}
 	return s
+}
+
+// ErrorFilter decides what a client sees for an error that ends a stream, as
+// a NestJS exception filter does. It gets the request, the error (after
+// WithErrorMapper) and whether the stream has started, and returns:
+//
+//   - before the stream has started: the HTTP status and the body, sent as
+//     JSON (json.RawMessage and []byte as they are);
+//   - after: the data of the "event: error" frame that ends the stream (a
+//     string or []byte as it is, anything else as JSON), or nil for no frame;
+//     the status is then ignored.
+//
+// A status of 0 leaves the error to the default handling, as an error that
+// a NestJS filter does not @Catch goes on to the next one; a status outside
+// 400-599 is sent as 500. The default handling is WriteError's body before
+// the stream and the client-safe message after it. Errors that ask the
+// client to reconnect (Reconnecter) never reach the filter. What the client
+// sees does not change what is logged: errors that are not an HTTPError, and
+// every 5xx, are logged in full.
+type ErrorFilter func(r *http.Request, err error, started bool) (status int, body any)
+
+// WriteError answers a plain request with err as an SSE route would before
+// its stream starts: the status and the NestJS-shaped JSON body
+// {"statusCode":404,"message":"no such room","error":"Not Found"}. An
+// HTTPError shows its status and message; any other error with a
+// StatusCode() int method shows its status and the status text; everything
+// else is 500 "Internal server error". Use it in guards (middleware) and
+// plain routes, so every route of an API fails alike. It logs nothing. A
+// HEAD request gets the headers only.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	status, message, _ := classify(err)
+	writeJSON(w, r, status, nestBody(status, message))
+}
+
+// nestError is the body NestJS's default exception filter sends.
+type nestError struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+	Error      string `json:"error,omitempty"`
+}
+
+func nestBody(status int, message string) nestError {
+	body := nestError{StatusCode: status, Message: message}
+	if text := http.StatusText(status); !strings.EqualFold(text, message) {
+		body.Error = text
+	}
+	return body
+}
+
+// writeJSON writes an error response with body as JSON.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
+	var b []byte
+	switch v := body.(type) {
+	case json.RawMessage:
+		b = v
+	case []byte:
+		b = v
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			status = http.StatusInternalServerError
+			b, _ = json.Marshal(nestBody(status, internalMessage))
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	if r == nil || r.Method != http.MethodHead {
+		_, _ = w.Write(b)
+	}
 }

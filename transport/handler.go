@@ -2,130 +2,264 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/drain"
+	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 )
 
 // Handler serves the observable that source returns as a text/event-stream
-// response. Per request it calls source once, subscribes once with a context
-// derived from the request's (cancelled when the client goes away), and
-// writes every item until the observable completes, fails, or the client
-// leaves; then it disposes the subscription.
+// response. Per request it calls source once, subscribes once with a
+// context that ends when the client goes away, the server shuts down (see
+// CancelOnShutdown) or the stream ends, and writes every item until the
+// observable completes, fails, or the client leaves.
 //
 // Items of type encoder.MessageEvent (or a pointer to one) are written as
 // they are; any other value becomes the Data of a MessageEvent. An error
-// item ends the stream: as an HTTP error response if nothing was written
-// yet, as an "event: error" frame otherwise (see HTTPError).
+// item ends the stream: as an HTTP error response if it is ready at once
+// (rxgo.Thrown), as an "event: error" frame otherwise (see HTTPError). A
+// source that must decide the status after some work (a lookup) should use
+// HandlerE, where a returned error is always the status.
+//
+// A HEAD request gets the headers a GET would get: the source is called
+// (sources are cold, and HandlerE's error is still the status) but never
+// subscribed to.
 func Handler(source func(*http.Request) rxgo.Observable, opts ...Option) http.Handler {
-	c := newConfig(opts)
-	if c.logger == nil {
-		c.logger = slog.Default()
-	}
-	return &handler{source: source, cfg: c}
+	return newHandler(func(r *http.Request) (rxgo.Observable, error) { return source(r), nil }, opts)
+}
+
+// HandlerE is Handler for a source that can fail before its stream starts,
+// like a NestJS handler returning Promise<Observable>: the source runs on
+// the request's goroutine before anything is sent, and an error it returns
+// is always the HTTP status of the response (through WithErrorMapper and
+// WithErrorFilter), however long it took and whatever the load.
+//
+//	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+//		room, err := rooms.Find(r.Context(), r.PathValue("room"))
+//		if err != nil {
+//			return nil, err // 404 if err is, or maps to, an HTTPError with 404
+//		}
+//		return room.Messages(), nil
+//	})
+func HandlerE(source func(*http.Request) (rxgo.Observable, error), opts ...Option) http.Handler {
+	return newHandler(source, opts)
 }
 
 type handler struct {
-	source func(*http.Request) rxgo.Observable
-	cfg    config
+	source   func(*http.Request) (rxgo.Observable, error)
+	cfg      config
+	encoders sync.Pool // of *encoder.Encoder, built with cfg.encoderOpts
 }
+
+func newHandler(source func(*http.Request) (rxgo.Observable, error), opts []Option) *handler {
+	h := &handler{source: source, cfg: newConfig(opts)}
+	h.encoders.New = func() any { return encoder.NewEncoder(nil, h.cfg.encoderOpts...) }
+	return h
+}
+
+// buffered is the Observe option that buffers every rxgo stage.
+var buffered = rxgo.WithBufferedChannel(observeBuffer)
+
+// bufPool holds write buffers: a stream takes one when it has something to
+// write and gives it back after the write, so idle streams hold none.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxPooledBuffer is the largest buffer put back in bufPool; a larger one
+// (a stream of huge events) is left to the garbage collector.
+const maxPooledBuffer = 64 << 10
+
+// maxBodyDiscard bounds the request body bytes a stream discards for a
+// client while it runs (what the source left unread); a client that sends
+// more has its stream ended.
+const maxBodyDiscard = 256 << 10
+
+var (
+	errNilObservable = errors.New("transport: the source returned a nil Observable")
+	errClientGone    = errors.New("transport: client gone")
+	errBodyTooLarge  = errors.New("transport: request body exceeds what a stream discards")
+)
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	s := &stream{
-		cfg:    &h.cfg,
-		w:      w,
-		r:      r,
-		rc:     http.NewResponseController(w),
-		enc:    encoder.NewEncoder(nil, h.cfg.encoderOpts...),
-		log:    h.cfg.logger.With("method", r.Method, "path", r.URL.Path),
-		nextID: 1,
-	}
-	if !canFlush(w) {
-		s.fail(ErrCannotFlush)
-		return
-	}
-	items, err := s.subscribe(ctx, h.source)
-	if err != nil {
-		s.fail(err)
-		return
-	}
-	// Some sources never close and others block on a send once nobody
-	// reads: after the stream stops, keep reading for a bounded time so
-	// upstream goroutines can see the cancelled context and finish.
-	defer func() {
-		cancel()
-		go drain.Items(items, h.cfg.drainTimeout)
-	}()
-	s.run(ctx, items)
-}
-
-// subscribe calls the user's source and observes it, turning a panic or a
-// nil observable into an error.
-func (s *stream) subscribe(ctx context.Context, source func(*http.Request) rxgo.Observable) (items <-chan rxgo.Item, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = recovered(v)
-		}
-	}()
-	obs := source(s.r.WithContext(ctx))
-	if obs == nil {
-		return nil, errors.New("transport: the source returned a nil Observable")
-	}
-	return obs.Observe(rxgo.WithContext(ctx)), nil
-}
-
-// recovered turns a recovered panic value into a *PanicError, re-panicking
-// with http.ErrAbortHandler, which asks net/http to abort the response.
-func recovered(v any) error {
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	return &PanicError{Value: v, Stack: debug.Stack()}
+	enc := h.encoders.Get().(*encoder.Encoder)
+	defer h.encoders.Put(enc)
+	s := &stream{cfg: &h.cfg, w: w, r: r, rc: *http.NewResponseController(w), enc: enc, nextID: 1}
+	s.serve(h.source)
 }
 
 // stream is the state of one response.
 type stream struct {
-	cfg       *config
-	w         http.ResponseWriter
-	r         *http.Request
-	rc        *http.ResponseController
-	enc       *encoder.Encoder
-	log       *slog.Logger
-	buf       []byte // encoded bytes not yet written to the connection
+	cfg    *config
+	w      http.ResponseWriter
+	r      *http.Request
+	rc     http.ResponseController
+	enc    *encoder.Encoder
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	buf       []byte  // encoded bytes not yet written to the connection
+	bufp      *[]byte // the pooled buffer buf came from
 	nextID    uint64
+	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
 	events    int  // events written or pending
 	pending   int  // events in buf
+	body      chan struct{}
+
+	mu       sync.Mutex // guards the fields below, shared with shutdown
+	writing  bool       // a write to the connection is under way
+	shutting bool       // the server is shutting down
+	exited   bool       // ServeHTTP is returning
 }
 
-func (s *stream) run(ctx context.Context, items <-chan rxgo.Item) {
+func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
+	ctx, cancel := context.WithCancelCause(s.r.Context())
+	s.ctx, s.cancel = ctx, cancel
+	defer cancel(nil)
+	defer s.end()
 	defer func() {
 		if v := recover(); v != nil {
 			s.fail(recovered(v))
 		}
-		if s.committed && s.cfg.observer != nil {
-			s.cfg.observer.StreamClosed(s.r)
-		}
 	}()
-	s.log.Debug("sse: stream opened")
-
-	if !s.start(ctx, items) {
+	if sd := shutdownSignal(s.r); sd != nil {
+		stop := context.AfterFunc(sd, s.shutdown)
+		defer stop()
+	}
+	if !canFlush(s.w) {
+		s.fail(ErrCannotFlush)
 		return
 	}
+	obs, err := s.open(source)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	if s.r.Method == http.MethodHead {
+		// The headers a GET would get, and no subscription.
+		s.commit()
+		s.flush()
+		return
+	}
+	s.guardBody()
+	if s.logs(slog.LevelDebug) {
+		s.log(slog.LevelDebug, "sse: stream opened", "last_event_id", clip(LastEventID(s.r)))
+	}
+	if src, ok := obs.(pull.Source); ok {
+		it := src.Pull(ctx)
+		defer it.Close()
+		s.run(&pullFeed{it: it})
+		return
+	}
+	f := &chanFeed{ch: obs.Observe(rxgo.WithContext(ctx), buffered)}
+	defer func() {
+		if !f.closed {
+			// Some sources never close and others block on a send once
+			// nobody reads: keep reading for a bounded time so upstream
+			// goroutines can see the cancelled context and finish.
+			cancel(nil)
+			go drain.Items(f.ch, drainTimeout)
+		}
+	}()
+	s.run(f)
+}
 
+// open calls the user's source and the interceptors, innermost first.
+// Panics are recovered by serve.
+func (s *stream) open(source func(*http.Request) (rxgo.Observable, error)) (rxgo.Observable, error) {
+	obs, err := source(s.r)
+	if err != nil {
+		return nil, err
+	}
+	if obs == nil {
+		return nil, errNilObservable
+	}
+	for i := len(s.cfg.interceptors) - 1; i >= 0; i-- {
+		if obs = s.cfg.interceptors[i](s.r, obs); obs == nil {
+			return nil, fmt.Errorf("transport: interceptor %d returned a nil Observable", i)
+		}
+	}
+	return obs, nil
+}
+
+// recovered turns a recovered panic value into an *observable.PanicError,
+// re-panicking with http.ErrAbortHandler, which asks net/http to abort the
+// response.
+func recovered(v any) error {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	return &observable.PanicError{Value: v, Stack: debug.Stack()}
+}
+
+// guardBody keeps an unread request body from holding the response: on
+// HTTP/1.x net/http reads what the handler left of the body before it
+// sends the headers, and waits for ever for a client that declared a body
+// and never sends it. Full duplex turns that off; the body is then
+// discarded here (up to maxBodyDiscard) while the stream runs, which also
+// notices the client hanging up, as net/http's own background read does
+// once the body is consumed.
+func (s *stream) guardBody() {
+	r := s.r
+	if r.ProtoMajor != 1 || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	if err := s.rc.EnableFullDuplex(); err != nil {
+		return
+	}
+	done := make(chan struct{})
+	s.body = done
+	body, cancel := r.Body, s.cancel
+	go func() {
+		defer close(done)
+		_, err := io.CopyN(io.Discard, body, maxBodyDiscard+1)
+		switch {
+		case errors.Is(err, io.EOF):
+			// The whole body is read; net/http now watches the
+			// connection.
+		case err == nil:
+			cancel(errBodyTooLarge)
+		default:
+			cancel(errClientGone)
+		}
+	}()
+}
+
+func (s *stream) run(f feed) {
+	// Before the headers go out, look at the first item if it is ready at
+	// once, so an error the source reports synchronously (rxgo.Thrown, an
+	// iterator with its error ready) is still an HTTP status, and so is a
+	// first event the encoder rejects.
+	switch it, st := f.next(); st {
+	case pull.Done:
+		s.complete()
+		return
+	case pull.Value:
+		if it.E != nil {
+			s.fail(it.E)
+			return
+		}
+		if !s.appendItem(it.V) {
+			return
+		}
+	}
+	s.commit()
+	if !s.take(f) || !s.flush() {
+		return
+	}
 	var beat <-chan time.Time
 	var hb *time.Timer
 	if s.cfg.heartbeat > 0 {
@@ -134,114 +268,75 @@ func (s *stream) run(ctx context.Context, items <-chan rxgo.Item) {
 		beat = hb.C
 	}
 	for {
-		select {
-		case <-ctx.Done():
-			s.log.Debug("sse: client left", "events", s.events)
+		if !s.take(f) {
 			return
-		case it, ok := <-items:
-			if !ok {
-				s.flush()
-				s.log.Debug("sse: stream completed", "events", s.events)
+		}
+		if len(s.buf) > 0 {
+			if !s.flush() {
 				return
 			}
-			if it.E != nil {
-				s.fail(it.E)
-				return
+			if hb != nil {
+				hb.Reset(s.cfg.heartbeat)
 			}
-			if !s.appendItem(it.V) || !s.batch(items) || !s.flush() {
-				return
+			continue
+		}
+		switch f.wait(s.ctx.Done(), beat) {
+		case waitDone:
+			if s.logs(slog.LevelDebug) {
+				s.log(slog.LevelDebug, "sse: stream stopped", "cause", context.Cause(s.ctx), "events", s.events)
 			}
-		case <-beat:
+			return
+		case waitBeat:
+			s.grow()
 			s.buf = append(s.buf, ": heartbeat\n\n"...)
 			if !s.flush() {
 				return
 			}
-		}
-		if hb != nil {
 			hb.Reset(s.cfg.heartbeat)
 		}
 	}
 }
 
-// start waits briefly for the first item, so that an error the source knows
-// at once (not found, forbidden) becomes a proper HTTP response, then
-// commits the response and writes what is ready. It reports whether the
-// stream goes on.
-func (s *stream) start(ctx context.Context, items <-chan rxgo.Item) bool {
-	first := time.NewTimer(s.cfg.firstItemWait)
-	var (
-		it       rxgo.Item
-		ok, got  bool
-		timedOut bool
-	)
-	select {
-	case it, ok = <-items:
-		got = true
-	case <-first.C:
-		// An item that became ready as the timer fired still counts as
-		// first, whichever case select happened to pick.
-		select {
-		case it, ok = <-items:
-			got = true
-		default:
-			timedOut = true
-		}
-	case <-ctx.Done():
-	}
-	first.Stop()
-	switch {
-	case got:
-		if !ok {
-			s.commit()
-			s.flush()
-			s.log.Debug("sse: stream completed", "events", 0)
+// take appends the items that are ready, so a burst goes out in few large
+// writes; it stops at the first item that is not ready, so no event waits
+// for a later one, or when a write's worth is buffered. It reports whether
+// the stream goes on.
+func (s *stream) take(f feed) bool {
+	for len(s.buf) < flushThreshold {
+		it, st := f.next()
+		switch st {
+		case pull.Empty:
+			return true
+		case pull.Done:
+			s.complete()
 			return false
 		}
 		if it.E != nil {
 			s.fail(it.E)
 			return false
 		}
-		// Encode before committing, so an item the encoder rejects is
-		// still a plain HTTP error.
 		if !s.appendItem(it.V) {
 			return false
 		}
-		s.commit()
-		if !s.batch(items) {
-			return false
-		}
-	case timedOut:
-		s.commit()
-	default:
-		s.log.Debug("sse: client left before the stream started")
-		return false
-	}
-	return s.flush()
-}
-
-// batch appends the items that are ready at once, so a burst goes out in
-// few large writes; it stops at the first item that is not ready, so no
-// event waits for a later one. It reports whether the stream goes on.
-func (s *stream) batch(items <-chan rxgo.Item) bool {
-	for len(s.buf) < flushThreshold {
-		select {
-		case it, ok := <-items:
-			if !ok {
-				s.flush()
-				return false
-			}
-			if it.E != nil {
-				s.fail(it.E)
-				return false
-			}
-			if !s.appendItem(it.V) {
-				return false
-			}
-		default:
-			return true
-		}
 	}
 	return true
+}
+
+// complete ends the response of a stream that completed.
+func (s *stream) complete() {
+	if !s.committed {
+		s.commit()
+	}
+	s.flush()
+	if s.logs(slog.LevelDebug) {
+		s.log(slog.LevelDebug, "sse: stream completed", "events", s.events)
+	}
+}
+
+// commentOnly reports whether ev carries nothing a client dispatches or
+// keeps: no data, no type, no retry. Such a message takes no auto id.
+func commentOnly(ev *encoder.MessageEvent) bool {
+	return ev.Data == nil && ev.Type == "" && ev.Retry <= 0
 }
 
 // appendItem encodes one item into the pending buffer. It reports whether
@@ -258,69 +353,80 @@ func (s *stream) appendItem(v any) bool {
 	default:
 		ev.Data = x
 	}
-	// Only events that clients dispatch (those with data) take an id.
-	autoID := s.cfg.autoID && ev.ID == "" && ev.Data != nil
-	if autoID {
-		ev.ID = strconv.FormatUint(s.nextID, 10)
-	}
+	s.grow()
 	start := len(s.buf)
-	buf, err := s.enc.AppendEvent(s.buf, ev)
+	numbered := s.cfg.autoID && ev.ID == "" && !commentOnly(&ev)
+	var (
+		buf []byte
+		err error
+	)
+	if numbered {
+		buf, err = s.enc.AppendEventWithID(s.buf, ev, s.nextID)
+	} else {
+		buf, err = s.enc.AppendEvent(s.buf, ev)
+	}
 	if err != nil {
 		s.fail(fmt.Errorf("encode event: %w", err))
 		return false
 	}
-	if autoID {
-		s.nextID++
-	}
-	s.buf = buf
-	s.events++
-	s.pending++
-	if max := s.cfg.maxPending; max > 0 && len(s.buf) > max {
-		size := len(s.buf) - start
-		// Write out what was batched before this event, so only an
-		// event that alone exceeds the cap cuts the connection.
-		if size <= max {
-			return s.flushPrefix(start)
-		}
-		s.buf = s.buf[:start]
-		s.pending--
-		err := fmt.Errorf("%w: an event of %d bytes, cap %d", ErrTooMuchPending, size, max)
+	if max := s.cfg.maxEventSize; max > 0 && len(buf)-start > max {
+		size := len(buf) - start
+		s.buf = buf[:start]
+		err := fmt.Errorf("%w: an event of %d bytes, cap %d", ErrEventTooLarge, size, max)
 		if !s.committed {
 			s.fail(err)
 			return false
 		}
 		s.flush()
-		s.log.Error("sse: connection cut", "err", err)
+		s.log(slog.LevelError, "sse: connection cut", "err", err)
 		return false
 	}
+	s.buf = buf
+	if numbered {
+		s.nextID++
+		s.autoLast = true
+	} else if ev.ID != "" {
+		s.autoLast = false
+	}
+	s.events++
+	s.pending++
 	return true
 }
 
-// flushPrefix writes the first n pending bytes and keeps the rest pending.
-func (s *stream) flushPrefix(n int) bool {
-	rest := append([]byte(nil), s.buf[n:]...)
-	s.buf = s.buf[:n]
-	s.pending-- // the kept event is not part of this write
-	if !s.flush() {
-		return false
+// grow makes sure s.buf is a pooled buffer.
+func (s *stream) grow() {
+	if s.bufp == nil {
+		s.bufp = bufPool.Get().(*[]byte)
+		s.buf = (*s.bufp)[:0]
 	}
-	s.buf = append(s.buf, rest...)
-	s.pending = 1
-	return true
+}
+
+// release gives the write buffer back to the pool.
+func (s *stream) release() {
+	if s.bufp == nil {
+		return
+	}
+	if cap(s.buf) <= maxPooledBuffer {
+		*s.bufp = s.buf[:0]
+		bufPool.Put(s.bufp)
+	}
+	s.buf, s.bufp = nil, nil
 }
 
 // commit writes the status and headers and starts the body.
 func (s *stream) commit() {
 	h := s.w.Header()
+	values := make([]string, 0, 6) // one allocation for every header value
 	set := func(k, v string) {
 		// Middleware may have set a header under a non-canonical key;
 		// ours must win whatever the spelling.
 		for existing := range h {
-			if strings.EqualFold(existing, k) {
+			if existing != k && strings.EqualFold(existing, k) {
 				delete(h, existing)
 			}
 		}
-		h[k] = []string{v}
+		values = append(values, v)
+		h[k] = values[len(values)-1 : len(values) : len(values)]
 	}
 	set("Content-Type", "text/event-stream")
 	set("Cache-Control", "private, no-cache, no-store, must-revalidate, max-age=0, no-transform")
@@ -332,41 +438,74 @@ func (s *stream) commit() {
 	}
 	s.w.WriteHeader(s.cfg.status)
 	s.committed = true
-	if s.cfg.observer != nil {
+	if s.cfg.observer != nil && s.r.Method != http.MethodHead {
 		s.cfg.observer.StreamOpened(s.r)
 	}
 	// The body starts with a newline (as NestJS's does) and the retry hint,
 	// ahead of any event already encoded.
-	head := []byte{'\n'}
+	old, oldp := s.buf, s.bufp
+	s.bufp = nil
+	s.grow()
+	s.buf = append(s.buf, '\n')
 	if s.cfg.retry > 0 {
-		head = strconv.AppendInt(append(head, "retry: "...), s.cfg.retry.Milliseconds(), 10)
-		head = append(head, "\n\n"...)
+		s.buf = strconv.AppendInt(append(s.buf, "retry: "...), s.cfg.retry.Milliseconds(), 10)
+		s.buf = append(s.buf, "\n\n"...)
 	}
-	s.buf = append(head, s.buf...)
+	s.buf = append(s.buf, old...)
+	if oldp != nil {
+		*oldp = old[:0]
+		bufPool.Put(oldp)
+	}
 }
 
-// flush writes the pending buffer to the connection under a fresh write
-// deadline and flushes it. It reports whether the connection is healthy.
+// flush writes the pending buffer to the connection and flushes it. It
+// reports whether the connection is healthy.
 func (s *stream) flush() bool {
 	if err := s.write(); err != nil {
-		s.log.Info("sse: write failed, closing stream", "err", err, "events", s.events)
+		s.writeFailed(err)
 		return false
 	}
 	return true
 }
 
 func (s *stream) write() error {
-	if s.cfg.writeTimeout > 0 {
-		// Not every ResponseWriter supports deadlines (httptest's
-		// recorder does not); streaming still works without one.
-		if err := s.rc.SetWriteDeadline(time.Now().Add(s.cfg.writeTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	timeout := s.cfg.writeTimeout
+	s.mu.Lock()
+	if s.shutting {
+		s.mu.Unlock()
+		return errShutdown
+	}
+	s.writing = true
+	if timeout > 0 {
+		// Armed under the lock, so a shutdown sees either no write or
+		// this deadline, which it may then bring forward.
+		if err := s.rc.SetWriteDeadline(time.Now().Add(timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			s.writing = false
+			s.mu.Unlock()
 			return err
 		}
 	}
+	s.mu.Unlock()
+
+	err := s.writeAndFlush()
+
+	s.mu.Lock()
+	s.writing = false
+	if timeout > 0 && !s.shutting {
+		// Disarmed after each write: an idle stream must not be cut (an
+		// HTTP/2 stream would be reset) by a deadline nobody writes to.
+		_ = s.rc.SetWriteDeadline(time.Time{})
+	}
+	s.mu.Unlock()
+	return err
+}
+
+func (s *stream) writeAndFlush() error {
 	if len(s.buf) > 0 {
 		n, err := s.w.Write(s.buf)
 		events := s.pending
-		s.buf, s.pending = s.buf[:0], 0
+		s.pending = 0
+		s.release()
 		if err != nil {
 			return err
 		}
@@ -375,6 +514,62 @@ func (s *stream) write() error {
 		}
 	}
 	return s.rc.Flush()
+}
+
+// writeFailed logs a failed write: at Info a client cut for stalling past
+// the write timeout, at Debug an ordinary disconnect or a shutdown.
+func (s *stream) writeFailed(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) && context.Cause(s.ctx) != errShutdown {
+		s.log(slog.LevelInfo, "sse: client stalled past the write timeout, stream cut", "err", err, "events", s.events)
+		return
+	}
+	if s.logs(slog.LevelDebug) {
+		s.log(slog.LevelDebug, "sse: write failed, stream closed", "err", err, "events", s.events)
+	}
+}
+
+// shutdown ends the stream for a server shutdown: it cancels the
+// subscription and abandons a write blocked on a client that stopped
+// reading.
+func (s *stream) shutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.exited {
+		return
+	}
+	s.shutting = true
+	s.cancel(errShutdown)
+	if s.writing {
+		_ = s.rc.SetWriteDeadline(time.Now())
+	}
+}
+
+// end runs as ServeHTTP returns.
+func (s *stream) end() {
+	s.mu.Lock()
+	s.exited = true
+	shutting := s.shutting
+	s.mu.Unlock()
+	// net/http writes the end of the response after the handler returns:
+	// bound that write too, briefly when the server is shutting down.
+	if grace := s.cfg.writeTimeout; grace > 0 || shutting {
+		if shutting {
+			grace = finalWriteGrace
+		}
+		_ = s.rc.SetWriteDeadline(time.Now().Add(grace))
+	}
+	if s.body != nil {
+		select {
+		case <-s.body:
+		default:
+			_ = s.rc.SetReadDeadline(time.Now())
+			<-s.body
+		}
+	}
+	if s.committed && s.cfg.observer != nil && s.r.Method != http.MethodHead {
+		s.cfg.observer.StreamClosed(s.r)
+	}
+	s.release()
 }
 
 // fail ends the stream with err: an HTTP error response when nothing was
@@ -387,7 +582,7 @@ func (s *stream) fail(err error) {
 	}
 	var rc Reconnecter
 	if errors.As(err, &rc) && rc.Reconnect() {
-		s.log.Info("sse: stream ended for the client to reconnect", "err", err, "events", s.events)
+		s.log(slog.LevelInfo, "sse: stream ended for the client to reconnect", "err", err, "events", s.events)
 		if !s.committed {
 			s.buf, s.pending = s.buf[:0], 0
 			s.commit()
@@ -397,42 +592,90 @@ func (s *stream) fail(err error) {
 	}
 	status, message, safe := classify(err)
 	if !safe || status >= 500 {
-		s.log.Error("sse: stream failed", "err", err, "status", status, "committed", s.committed)
+		s.log(slog.LevelError, "sse: stream failed", "err", err, "status", status, "committed", s.committed)
+	} else if s.logs(slog.LevelInfo) {
+		s.log(slog.LevelInfo, "sse: stream ended with an HTTP error", "err", err, "status", status, "committed", s.committed)
+	}
+	var body any
+	if fs, fb, ok := s.filter(err); ok {
+		status, body = validStatus(fs), fb
+	} else if s.committed {
+		body = message
 	} else {
-		s.log.Info("sse: stream ended with an HTTP error", "err", err, "status", status, "committed", s.committed)
+		body = nestBody(status, message)
 	}
 	if !s.committed {
-		writeJSONError(s.w, status, message)
+		s.buf, s.pending = s.buf[:0], 0
+		writeJSON(s.w, s.r, status, body)
 		return
 	}
-	frame := encoder.MessageEvent{Type: "error", Data: message}
-	if s.cfg.autoID {
-		frame.ID = strconv.FormatUint(s.nextID, 10)
-		s.nextID++
-	}
-	if buf, err := s.enc.AppendEvent(s.buf, frame); err == nil {
-		s.buf = buf
+	if body != nil {
+		s.errorFrame(body)
 	}
 	s.flush()
 }
 
-// writeJSONError answers like NestJS's exception filter.
-func writeJSONError(w http.ResponseWriter, status int, message string) {
-	body := struct {
-		StatusCode int    `json:"statusCode"`
-		Message    string `json:"message"`
-		Error      string `json:"error,omitempty"`
-	}{StatusCode: status, Message: message}
-	if text := http.StatusText(status); !strings.EqualFold(text, message) {
-		body.Error = text
+// filter asks the error filter, if any, what the client sees. A panic in
+// the filter falls back to the default handling.
+func (s *stream) filter(err error) (status int, body any, ok bool) {
+	if s.cfg.filter == nil {
+		return 0, nil, false
 	}
-	b, _ := json.Marshal(body)
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log(slog.LevelError, "sse: error filter panicked", "panic", v)
+			status, body, ok = 0, nil, false
+		}
+	}()
+	status, body = s.cfg.filter(s.r, err, s.committed)
+	return status, body, status != 0
+}
+
+// errorFrame appends the "event: error" frame. It takes the next auto id
+// only when the last id the stream wrote is the counter's: after an event
+// that carried its own id (a hub's), or before any id was written (the
+// client's resume point is then the Last-Event-ID it sent), a counter id
+// would move the client's resume point backwards, so the frame carries none.
+func (s *stream) errorFrame(data any) {
+	frame := encoder.MessageEvent{Type: "error", Data: data}
+	s.grow()
+	var (
+		buf []byte
+		err error
+	)
+	if s.cfg.autoID && s.autoLast {
+		buf, err = s.enc.AppendEventWithID(s.buf, frame, s.nextID)
+		s.nextID++
+	} else {
+		buf, err = s.enc.AppendEvent(s.buf, frame)
+	}
+	if err != nil {
+		buf, _ = s.enc.AppendEvent(s.buf, encoder.MessageEvent{Type: "error", Data: internalMessage})
+	}
+	s.buf = buf
+}
+
+// maxLoggedInput caps what the transport logs of client input (path,
+// Last-Event-ID), so a hostile client cannot flood the log.
+const maxLoggedInput = 128
+
+func clip(s string) string {
+	if len(s) > maxLoggedInput {
+		return s[:maxLoggedInput] + "...(" + strconv.Itoa(len(s)) + " bytes)"
+	}
+	return s
+}
+
+func (s *stream) logs(level slog.Level) bool {
+	return s.cfg.logger.Enabled(s.r.Context(), level)
+}
+
+func (s *stream) log(level slog.Level, msg string, args ...any) {
+	args = append(args, "method", s.r.Method, "path", clip(s.r.URL.Path))
+	s.cfg.logger.Log(s.r.Context(), level, msg, args...)
 }
 
 // canFlush reports whether w, or a writer it wraps, can flush.

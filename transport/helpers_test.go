@@ -14,6 +14,8 @@ import (
 
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
+
+	"github.com/rxsse/rxsse/internal/pull"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -123,4 +125,102 @@ func (l *logBuffer) Contains(s string) bool { return strings.Contains(l.String()
 func newLogger() (*slog.Logger, *logBuffer) {
 	lb := &logBuffer{}
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})), lb
+}
+
+// feed is a pull.Source the test pushes items into. Its Observable part is
+// nil: observing it through rxgo instead of pulling it panics.
+type feed struct {
+	rxgo.Observable
+	mu     sync.Mutex
+	items  []rxgo.Item
+	done   bool
+	gen    chan struct{} // closed and replaced on every push
+	pulled chan context.Context
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newFeed() *feed {
+	return &feed{gen: make(chan struct{}), pulled: make(chan context.Context, 1), closed: make(chan struct{})}
+}
+
+func (f *feed) push(vs ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, v := range vs {
+		if err, ok := v.(error); ok {
+			f.items = append(f.items, rxgo.Error(err))
+			continue
+		}
+		f.items = append(f.items, rxgo.Of(v))
+	}
+	close(f.gen)
+	f.gen = make(chan struct{})
+}
+
+func (f *feed) complete() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.done = true
+	close(f.gen)
+	f.gen = make(chan struct{})
+}
+
+func (f *feed) Pull(ctx context.Context) pull.Iterator {
+	f.pulled <- ctx
+	return (*feedIterator)(f)
+}
+
+type feedIterator feed
+
+func (it *feedIterator) Ready() <-chan struct{} {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	return it.gen
+}
+
+func (it *feedIterator) Next() (rxgo.Item, pull.State) {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if len(it.items) > 0 {
+		item := it.items[0]
+		it.items = it.items[1:]
+		return item, pull.Value
+	}
+	if it.done {
+		return rxgo.Item{}, pull.Done
+	}
+	return rxgo.Item{}, pull.Empty
+}
+
+func (it *feedIterator) Close() { it.once.Do(func() { close(it.closed) }) }
+
+// writeCounter counts the writes that reach the ResponseWriter.
+type writeCounter struct {
+	http.ResponseWriter
+	mu     sync.Mutex
+	writes int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.writes++
+	w.mu.Unlock()
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *writeCounter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *writeCounter) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.writes
+}
+
+// counting wraps h so that every response's writes are counted in *n.
+func counting(h http.Handler, n *writeCounter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.ResponseWriter = w
+		h.ServeHTTP(n, r)
+	})
 }

@@ -93,7 +93,9 @@ func TestCancelOnShutdownKeepsAnExistingBaseContext(t *testing.T) {
 	if err := srv.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	<-ctx.Done()
+	if ctx.Err() != nil {
+		t.Errorf("Shutdown cancelled the base context, and with it every ordinary request")
+	}
 }
 
 func TestHTTP2(t *testing.T) {
@@ -235,17 +237,17 @@ func TestABurstGoesOutInOneWrite(t *testing.T) {
 	}
 }
 
-func TestAnEventOverThePendingCapCutsTheConnection(t *testing.T) {
+func TestAnEventOverTheSizeCapCutsTheConnection(t *testing.T) {
 	logger, logs := newLogger()
 	big := strings.Repeat("x", 2048)
-	small := make([]any, 40) // 40 small events (~500 bytes) stay under the cap together
+	small := make([]any, 400) // 400 small events (~5 KB) are over the cap together, but no one of them is
 	for i := range small {
 		small[i] = "s"
 	}
 	src := func(*http.Request) rxgo.Observable { return items(append(small, big, "after")...) }
-	resp := get(t, serve(t, transport.Handler(src, transport.WithMaxPending(1024), transport.WithLogger(logger))).URL, nil)
+	resp := get(t, serve(t, transport.Handler(src, transport.WithMaxEventSize(1024), transport.WithLogger(logger))).URL, nil)
 	got := body(t, resp)
-	if strings.Count(got, "data: s\n") != 40 || strings.Contains(got, big) || strings.Contains(got, "after") {
+	if strings.Count(got, "data: s\n") != 400 || strings.Contains(got, big) || strings.Contains(got, "after") {
 		t.Errorf("body = %q", got)
 	}
 	if !logs.Contains("connection cut") {
@@ -254,7 +256,7 @@ func TestAnEventOverThePendingCapCutsTheConnection(t *testing.T) {
 
 	// Before anything was committed, the same is a 500.
 	src = func(*http.Request) rxgo.Observable { return items(big) }
-	resp = get(t, serve(t, transport.Handler(src, transport.WithMaxPending(1024), transport.WithLogger(logger))).URL, nil)
+	resp = get(t, serve(t, transport.Handler(src, transport.WithMaxEventSize(1024), transport.WithLogger(logger))).URL, nil)
 	if resp.StatusCode != 500 {
 		t.Errorf("an oversized first event gave %d, want 500", resp.StatusCode)
 	}

@@ -17,51 +17,59 @@ const (
 	// DefaultWriteTimeout bounds each write to the client, so a stalled
 	// client cannot hold a stream (and its subscription) for ever.
 	DefaultWriteTimeout = 30 * time.Second
-	// DefaultMaxPending is the cap on bytes pending for one connection
-	// (NestJS uses the same 4 MiB).
-	DefaultMaxPending = 4 << 20
-	// DefaultFirstItemWait is how long the transport waits for the first
-	// item before committing the response headers.
-	DefaultFirstItemWait = 5 * time.Millisecond
-	// DefaultDrainTimeout bounds how long the item channel is drained after
-	// a stream stops, so upstream goroutines blocked on a send can finish.
-	DefaultDrainTimeout = 5 * time.Second
+	// DefaultMaxEventSize caps the encoded size of one event, 4 MiB. It is
+	// rxsse's own guard (NestJS has no such cap): an event this large is
+	// almost always a bug, and the transport would have to hold all of it.
+	DefaultMaxEventSize = 4 << 20
 )
 
-// flushThreshold is the buffered size past which a burst is written out
-// even though more items are ready.
-const flushThreshold = 32 << 10
+const (
+	// flushThreshold is the buffered size past which a burst is written
+	// out even though more items are ready.
+	flushThreshold = 32 << 10
+	// observeBuffer is the channel buffer of every rxgo stage the
+	// transport observes (rxgo passes Observe options up the chain), so a
+	// burst reaches the transport in groups instead of one hand-off each.
+	observeBuffer = 16
+	// drainTimeout bounds how long the item channel of a stream that
+	// stopped early is drained, so upstream goroutines blocked on a send
+	// can see the cancelled context and finish.
+	drainTimeout = 5 * time.Second
+)
 
-// Option configures a Handler.
+// Option configures a Handler. A nil Option is ignored.
 type Option func(*config)
 
 type config struct {
-	status        int
-	heartbeat     time.Duration
-	retry         time.Duration
-	autoID        bool
-	writeTimeout  time.Duration
-	maxPending    int
-	firstItemWait time.Duration
-	drainTimeout  time.Duration
-	mapError      func(error) error
-	logger        *slog.Logger
-	encoderOpts   []encoder.Option
-	observer      Observer
+	status       int
+	heartbeat    time.Duration
+	retry        time.Duration
+	autoID       bool
+	writeTimeout time.Duration
+	maxEventSize int
+	mapError     func(error) error
+	filter       ErrorFilter
+	interceptors []Interceptor
+	logger       *slog.Logger
+	encoderOpts  []encoder.Option
+	observer     Observer
 }
 
 func newConfig(opts []Option) config {
 	c := config{
-		status:        http.StatusOK,
-		heartbeat:     DefaultHeartbeat,
-		autoID:        true,
-		writeTimeout:  DefaultWriteTimeout,
-		maxPending:    DefaultMaxPending,
-		firstItemWait: DefaultFirstItemWait,
-		drainTimeout:  DefaultDrainTimeout,
+		status:       http.StatusOK,
+		heartbeat:    DefaultHeartbeat,
+		autoID:       true,
+		writeTimeout: DefaultWriteTimeout,
+		maxEventSize: DefaultMaxEventSize,
 	}
 	for _, o := range opts {
-		o(&c)
+		if o != nil {
+			o(&c)
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
 	}
 	return c
 }
@@ -80,42 +88,60 @@ func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbea
 func WithRetry(d time.Duration) Option { return func(c *config) { c.retry = d } }
 
 // WithAutoID turns the per-connection id counter on or off. When on (the
-// default, as in NestJS) every event without an ID gets the next number,
-// counting from 1; comment-only messages get none.
+// default, as in NestJS) every message without an ID gets the next number,
+// counting from 1, except a comment-only one (no data, no type, no retry),
+// which gets no id.
 func WithAutoID(on bool) Option { return func(c *config) { c.autoID = on } }
 
 // WithWriteTimeout bounds each write to the client (DefaultWriteTimeout by
-// default). The deadline is set per write through http.ResponseController,
-// so http.Server.WriteTimeout does not cut healthy long streams. Zero or
-// less turns the per-write deadline off.
+// default). The deadline is armed for each write through
+// http.ResponseController and disarmed after it, so an idle stream is never
+// cut and http.Server.WriteTimeout does not cut healthy long streams. Zero
+// or less leaves write deadlines alone.
 func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
 
-// WithMaxPending caps the bytes the transport holds for one connection that
-// the connection has not yet accepted (DefaultMaxPending by default). A
-// stream that needs more is cut and logged.
-func WithMaxPending(n int) Option { return func(c *config) { c.maxPending = n } }
-
-// WithFirstItemWait sets how long the transport waits for the first item
-// before it commits the success status and headers (DefaultFirstItemWait by
-// default). An error that arrives as the first item within this time becomes
-// a plain HTTP error response instead of an error frame.
-func WithFirstItemWait(d time.Duration) Option { return func(c *config) { c.firstItemWait = d } }
-
-// WithDrainTimeout bounds how long the transport keeps draining the item
-// channel after the stream stops (DefaultDrainTimeout by default).
-func WithDrainTimeout(d time.Duration) Option { return func(c *config) { c.drainTimeout = d } }
+// WithMaxEventSize caps the encoded size of one event (DefaultMaxEventSize
+// by default). Before the stream has started such an event is an HTTP 500;
+// after, the stream is cut and the cut is logged. Zero or less removes the
+// cap.
+func WithMaxEventSize(n int) Option { return func(c *config) { c.maxEventSize = n } }
 
 // WithErrorMapper maps every error the stream reports before the transport
 // classifies it, for instance to turn a storage "not found" into
-// NewHTTPError(http.StatusNotFound, ...).
+// NewHTTPError(http.StatusNotFound, ...). A mapper that returns nil keeps
+// the original error.
 func WithErrorMapper(f func(error) error) Option { return func(c *config) { c.mapError = f } }
+
+// WithErrorFilter sets the filter that decides what clients see for an
+// error (see ErrorFilter). It runs after WithErrorMapper.
+func WithErrorFilter(f ErrorFilter) Option { return func(c *config) { c.filter = f } }
+
+// WithInterceptors appends interceptors to the route's (see Interceptor).
+// Interceptors given earlier, or in an earlier call, are outer: the first
+// sees the stream last, after every later one has wrapped it, as NestJS's
+// @UseInterceptors(A, B) runs A around B. Nil interceptors are ignored.
+func WithInterceptors(in ...Interceptor) Option {
+	return func(c *config) {
+		for _, i := range in {
+			if i != nil {
+				c.interceptors = append(c.interceptors, i)
+			}
+		}
+	}
+}
 
 // WithLogger sets the logger for connection events and errors
 // (slog.Default() by default).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithEncoderOptions passes options to the encoder, for instance
-// encoder.WithMarshaler.
+// encoder.WithMarshaler. Nil options are ignored.
 func WithEncoderOptions(opts ...encoder.Option) Option {
-	return func(c *config) { c.encoderOpts = append(c.encoderOpts, opts...) }
+	return func(c *config) {
+		for _, o := range opts {
+			if o != nil {
+				c.encoderOpts = append(c.encoderOpts, o)
+			}
+		}
+	}
 }

@@ -2,15 +2,37 @@ package transport
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"time"
 )
 
-// CancelOnShutdown makes srv.Shutdown end every open stream promptly: the
-// context of every request srv serves is cancelled when Shutdown begins, so
-// each stream disposes its subscription and returns. Without it Shutdown
-// waits for streams that never end on their own. Call it once, before the
-// server starts serving; it keeps any BaseContext already set.
+// shutdownGrace is how long Serve lets ordinary requests finish once its
+// context is done; SSE streams end at once.
+const shutdownGrace = 10 * time.Second
+
+// finalWriteGrace bounds the write of a stream's last bytes (the end of a
+// chunked body) when the server shuts down, so a client that stopped
+// reading cannot hold the shutdown.
+const finalWriteGrace = 100 * time.Millisecond
+
+// errShutdown is the cause of a stream's cancellation on server shutdown.
+var errShutdown = errors.New("transport: server shutting down")
+
+// shutdownKey keys the server's shutdown signal (a context) in the base
+// context of its requests.
+type shutdownKey struct{}
+
+// CancelOnShutdown makes srv.Shutdown end every open SSE stream at once:
+// when Shutdown begins, every stream served by a Handler of this package on
+// srv disposes its subscription and returns, and a write blocked on a
+// client that stopped reading is abandoned. Ordinary requests (a POST in
+// flight) are not cancelled: they drain as Shutdown intends. Without it
+// Shutdown waits for streams that never end on their own. Call it once,
+// before the server starts serving; it keeps any BaseContext already set.
+// Serve calls it.
 //
 //	srv := &http.Server{Addr: ":3000", Handler: r}
 //	transport.CancelOnShutdown(srv)
@@ -22,20 +44,53 @@ func CancelOnShutdown(srv *http.Server) {
 		if base != nil {
 			parent = base(l)
 		}
-		return mergeCancel(parent, ctx)
+		if parent.Value(shutdownKey{}) != nil {
+			return parent // CancelOnShutdown was already called on srv
+		}
+		return context.WithValue(parent, shutdownKey{}, ctx)
 	}
 	srv.RegisterOnShutdown(cancel)
 }
 
-// mergeCancel returns parent, also cancelled when other is.
-func mergeCancel(parent, other context.Context) context.Context {
-	if parent == context.Background() {
-		return other
+// shutdownSignal returns the context that is cancelled when the server
+// serving r shuts down, or nil if the server was not set up for it.
+func shutdownSignal(r *http.Request) context.Context {
+	ctx, _ := r.Context().Value(shutdownKey{}).(context.Context)
+	return ctx
+}
+
+// Serve serves srv on ln until ctx is done, then shuts down gracefully: SSE
+// streams end at once (Serve calls CancelOnShutdown), ordinary requests get
+// up to 10 seconds to finish, after which their connections are closed. It
+// returns nil after a clean shutdown, the error that stopped serving
+// otherwise, or the error of a shutdown that had to close connections.
+//
+//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//	defer stop()
+//	ln, err := net.Listen("tcp", ":3000")
+//	...
+//	err = transport.Serve(ctx, &http.Server{Handler: r}, ln)
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	CancelOnShutdown(srv)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
 	}
-	merged, cancel := context.WithCancel(parent)
-	stop := context.AfterFunc(other, cancel)
-	// The base context lives as long as the listener; release the
-	// AfterFunc if the parent ends first.
-	context.AfterFunc(merged, func() { stop() })
-	return merged
+	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(grace)
+	if err != nil {
+		_ = srv.Close()
+		err = fmt.Errorf("transport: shutdown: %w", err)
+	}
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
 }

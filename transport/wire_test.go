@@ -87,7 +87,7 @@ func TestItemsAreWrittenAsEventsWithAutoIDs(t *testing.T) {
 		opts []transport.Option
 		want string
 	}{
-		{"ids count from 1 and skip events that carry one or have no data", nil,
+		{"ids count from 1 and skip events that carry one and comment-only messages", nil,
 			"\nid: 1\ndata: a\n\nid: x\ndata: b\n\nid: 2\ndata: plain\n\nid: 3\ndata: {\"A\":1}\n\n: only a comment\n\nevent: tick\nid: 4\ndata: {\"hello\":\"world\"}\n\n"},
 		{"auto ids can be turned off", []transport.Option{transport.WithAutoID(false)},
 			"\ndata: a\n\nid: x\ndata: b\n\ndata: plain\n\ndata: {\"A\":1}\n\n: only a comment\n\nevent: tick\ndata: {\"hello\":\"world\"}\n\n"},
@@ -286,5 +286,47 @@ func TestErrAbortHandlerStillAbortsTheResponse(t *testing.T) {
 	if err == nil {
 		resp.Body.Close()
 		t.Fatalf("got a %d response, want the connection aborted", resp.StatusCode)
+	}
+}
+
+func TestAutoIDsMatchNestsTestVector(t *testing.T) {
+	src := func(*http.Request) rxgo.Observable {
+		return items(
+			encoder.MessageEvent{Comment: "comment-only"},
+			encoder.MessageEvent{Type: "notice", Comment: "with-type"},
+			encoder.MessageEvent{Retry: time.Second, Comment: "with-retry"},
+			encoder.MessageEvent{Comment: "with-data", Data: "hello"},
+		)
+	}
+	const want = "\n: comment-only\n\nevent: notice\nid: 1\n: with-type\n\nid: 2\nretry: 1000\n: with-retry\n\nid: 3\n: with-data\ndata: hello\n\n"
+	if got := body(t, get(t, serve(t, transport.Handler(src)).URL, nil)); got != want {
+		t.Errorf("body =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestAnErrorFrameNeverMovesTheResumePointBackwards(t *testing.T) {
+	quiet, _ := newLogger()
+	tests := []struct {
+		name   string
+		source rxgo.Observable
+		want   string
+	}{
+		{"events with their own ids (a hub route, default options): the frame has no id",
+			items(encoder.MessageEvent{ID: "e-41", Data: "a"}, encoder.MessageEvent{ID: "e-42", Data: "b"}, errors.New("x")),
+			"\nid: e-41\ndata: a\n\nid: e-42\ndata: b\n\nevent: error\ndata: Internal server error\n\n"},
+		{"an error before any id (the client resumes from its Last-Event-ID): the frame has no id",
+			items(encoder.MessageEvent{Comment: "hello"}, errors.New("x")),
+			"\n: hello\n\nevent: error\ndata: Internal server error\n\n"},
+		{"events numbered by the transport: the frame takes the next number",
+			items("a", "b", errors.New("x")),
+			"\nid: 1\ndata: a\n\nid: 2\ndata: b\n\nevent: error\nid: 3\ndata: Internal server error\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return tt.source }, transport.WithLogger(quiet)))
+			if got := body(t, get(t, ts.URL, nil)); got != tt.want {
+				t.Errorf("body =\n%q\nwant\n%q", got, tt.want)
+			}
+		})
 	}
 }

@@ -68,8 +68,10 @@ func (s *Server) Client() *http.Client { return s.client }
 // has stopped, so no goroutine of the server or its client is left.
 //
 // Connections are synchronous in-memory pipes with no socket buffer, so a
-// response ends cleanly only while its client reads it; streams nobody
-// reads are closed abruptly after ten (virtual) seconds.
+// response ends cleanly only while its client reads it. A transport stream
+// nobody reads is cut at once (the transport abandons a write blocked at
+// shutdown); any other response nobody reads is closed abruptly after ten
+// (virtual) seconds.
 func (s *Server) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

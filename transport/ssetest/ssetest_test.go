@@ -168,3 +168,22 @@ type recorder struct {
 func (r *recorder) Errorf(string, ...any) { r.failed = true }
 func (r *recorder) Fatalf(string, ...any) { r.failed = true }
 func (r *recorder) Helper()               {}
+
+func TestCloseCutsAStreamNobodyReadsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := ssetest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+			return rxgo.Just(strings.Repeat("x", 64<<10))()
+		}, transport.WithWriteTimeout(time.Hour)))
+		st, err := srv.Get(t.Context(), "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		synctest.Wait() // the handler is blocked writing to a client that does not read
+		start := time.Now()
+		srv.Close()
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Close took %v with a stream nobody reads, want well under a second", d)
+		}
+	})
+}

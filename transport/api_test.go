@@ -1,0 +1,248 @@
+package transport_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/transport"
+)
+
+var errNoRoom = transport.NewHTTPError(http.StatusNotFound, "no such room")
+
+func TestPreStreamErrorsAreTheirStatusUnderCPUSaturation(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	quiet, _ := newLogger()
+	mux := http.NewServeMux()
+	// A lookup that takes a while, then fails: HandlerE's error.
+	mux.Handle("/lookup", transport.HandlerE(func(*http.Request) (rxgo.Observable, error) {
+		time.Sleep(time.Millisecond) // the lookup's own work
+		return nil, errNoRoom
+	}, transport.WithLogger(quiet)))
+	// The seed form and HandlerE returning rxgo.Thrown: ready at once.
+	mux.Handle("/thrown", transport.Handler(func(*http.Request) rxgo.Observable {
+		return rxgo.Thrown(errNoRoom)
+	}, transport.WithLogger(quiet)))
+	mux.Handle("/thrown-e", transport.HandlerE(func(*http.Request) (rxgo.Observable, error) {
+		return rxgo.Thrown(errNoRoom), nil
+	}, transport.WithLogger(quiet)))
+	ts := serve(t, mux)
+
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	for range 1 {
+		busy.Go(func() {
+			for n := 0; ; n++ {
+				if n%1024 == 0 && isClosed(stop) {
+					return
+				}
+			}
+		})
+	}
+	defer busy.Wait()
+	defer close(stop)
+
+	const requests, workers = 1000, 50
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	defer client.CloseIdleConnections()
+	paths := []string{"/lookup", "/thrown", "/thrown-e"}
+	jobs := make(chan string)
+	wrong := make(chan string, requests)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for path := range jobs {
+				resp, err := client.Get(ts.URL + path)
+				if err != nil {
+					wrong <- err.Error()
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusNotFound {
+					wrong <- fmt.Sprintf("%s: %d %q", path, resp.StatusCode, b)
+				}
+			}
+		})
+	}
+	for i := range requests {
+		jobs <- paths[i%len(paths)]
+	}
+	close(jobs)
+	wg.Wait()
+	close(wrong)
+	n := 0
+	for w := range wrong {
+		if n++; n <= 5 {
+			t.Error(w)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d pre-stream errors were not their status", n, requests)
+	}
+}
+
+func TestHandlerEErrorsGoThroughTheMapperAndFilter(t *testing.T) {
+	errMissing := errors.New("storage: missing")
+	quiet, _ := newLogger()
+	h := transport.HandlerE(func(*http.Request) (rxgo.Observable, error) { return nil, errMissing },
+		transport.WithLogger(quiet),
+		transport.WithErrorMapper(func(err error) error {
+			if errors.Is(err, errMissing) {
+				return transport.NewHTTPError(http.StatusGone, "gone for good")
+			}
+			return nil
+		}))
+	resp := get(t, serve(t, h).URL, nil)
+	if got := body(t, resp); resp.StatusCode != http.StatusGone || got != `{"statusCode":410,"message":"gone for good","error":"Gone"}` {
+		t.Errorf("got %d %s", resp.StatusCode, got)
+	}
+}
+
+func TestInterceptorsStackOutermostFirst(t *testing.T) {
+	tag := func(s string) transport.Interceptor {
+		return func(_ *http.Request, stream rxgo.Observable) rxgo.Observable {
+			return stream.Map(func(_ context.Context, v any) (any, error) { return v.(string) + s, nil })
+		}
+	}
+	var nilOption transport.Option
+	var nilEncoderOption encoder.Option
+	h := transport.Handler(func(*http.Request) rxgo.Observable { return items("x") },
+		nilOption, // ignored, like a nil interceptor and a nil encoder option
+		transport.WithEncoderOptions(nilEncoderOption),
+		transport.WithInterceptors(tag("A"), nil, tag("B")),
+		transport.WithInterceptors(tag("C")))
+	// C is innermost: it sees the source's item first, A sees it last.
+	if got := body(t, get(t, serve(t, h).URL, nil)); got != "\nid: 1\ndata: xCBA\n\n" {
+		t.Errorf("body = %q, want the item through C, then B, then A", got)
+	}
+}
+
+func TestAnInterceptorCanRejectWithAStatus(t *testing.T) {
+	quiet, _ := newLogger()
+	guard := func(r *http.Request, stream rxgo.Observable) rxgo.Observable {
+		if r.Header.Get("Authorization") == "" {
+			return rxgo.Thrown(transport.NewHTTPError(http.StatusUnauthorized, ""))
+		}
+		return stream
+	}
+	ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return items("x") },
+		transport.WithInterceptors(guard), transport.WithLogger(quiet)))
+	if resp := get(t, ts.URL, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no credentials: %d, want 401", resp.StatusCode)
+	}
+	if resp := get(t, ts.URL, http.Header{"Authorization": {"Bearer x"}}); resp.StatusCode != http.StatusOK {
+		t.Errorf("with credentials: %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestTheErrorFilterDecidesTheBodyAndTheFrame(t *testing.T) {
+	errQuota := errors.New("quota exceeded")
+	filter := func(r *http.Request, err error, started bool) (int, any) {
+		switch {
+		case !errors.Is(err, errQuota):
+			return 0, nil // not ours: the default handling
+		case started:
+			return http.StatusTooManyRequests, map[string]any{"code": "quota", "path": r.URL.Path}
+		default:
+			return http.StatusTooManyRequests, map[string]string{"code": "quota"}
+		}
+	}
+	silent := func(_ *http.Request, _ error, started bool) (int, any) { return 500, nil }
+	tests := []struct {
+		name   string
+		source rxgo.Observable
+		filter transport.ErrorFilter
+		status int
+		body   string
+	}{
+		{"before the stream the filter's status and JSON body", rxgo.Thrown(errQuota), filter,
+			http.StatusTooManyRequests, `{"code":"quota"}`},
+		{"after it the filter's frame", items("a", errQuota), filter,
+			http.StatusOK, "\nid: 1\ndata: a\n\nevent: error\nid: 2\ndata: {\"code\":\"quota\",\"path\":\"/p\"}\n\n"},
+		{"an error the filter leaves keeps the default", rxgo.Thrown(errNoRoom), filter,
+			http.StatusNotFound, `{"statusCode":404,"message":"no such room","error":"Not Found"}`},
+		{"a nil frame ends the stream without one", items("a", errQuota), silent,
+			http.StatusOK, "\nid: 1\ndata: a\n\n"},
+	}
+	quiet, _ := newLogger()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return tt.source },
+				transport.WithErrorFilter(tt.filter), transport.WithLogger(quiet)))
+			resp := get(t, ts.URL+"/p", nil)
+			if got := body(t, resp); resp.StatusCode != tt.status || got != tt.body {
+				t.Errorf("got %d %q, want %d %q", resp.StatusCode, got, tt.status, tt.body)
+			}
+		})
+	}
+}
+
+func TestWriteErrorAnswersLikeAnSSERoute(t *testing.T) {
+	errs := []error{
+		errNoRoom,
+		statusErr{http.StatusTeapot},
+		errors.New("secret database detail"),
+		fmt.Errorf("wrapped: %w", transport.NewHTTPError(http.StatusForbidden, "")),
+	}
+	quiet, _ := newLogger()
+	for _, err := range errs {
+		t.Run(err.Error(), func(t *testing.T) {
+			sse := get(t, serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return rxgo.Thrown(err) },
+				transport.WithLogger(quiet))).URL, nil)
+			plain := get(t, serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				transport.WriteError(w, r, err)
+			})).URL, nil)
+			sb, pb := body(t, sse), body(t, plain)
+			if sse.StatusCode != plain.StatusCode || sb != pb ||
+				sse.Header.Get("Content-Type") != plain.Header.Get("Content-Type") {
+				t.Errorf("SSE route: %d %s; WriteError: %d %s", sse.StatusCode, sb, plain.StatusCode, pb)
+			}
+			var v map[string]any
+			if err := json.Unmarshal([]byte(pb), &v); err != nil || v["statusCode"] != float64(plain.StatusCode) {
+				t.Errorf("body %s is not NestJS's shape", pb)
+			}
+		})
+	}
+	// HEAD gets the status and headers only.
+	rec := httptest.NewRecorder()
+	transport.WriteError(rec, httptest.NewRequest(http.MethodHead, "/", nil), errNoRoom)
+	if rec.Code != http.StatusNotFound || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") == "" {
+		t.Errorf("HEAD: %d %q %v", rec.Code, rec.Body, rec.Header())
+	}
+}
+
+func TestRecoveredPanicsAreObservablePanicErrors(t *testing.T) {
+	var got error
+	quiet, _ := newLogger()
+	ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { panic("boom") },
+		transport.WithLogger(quiet),
+		transport.WithErrorMapper(func(err error) error { got = err; return nil })))
+	if resp := get(t, ts.URL, nil); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+	var pe interface{ Unwrap() error }
+	if !errors.As(got, &pe) || fmt.Sprintf("%T", got) != "*observable.PanicError" {
+		t.Errorf("the mapper saw %T %v, want an *observable.PanicError", got, got)
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,103 @@
+package transport
+
+import (
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/internal/pull"
+)
+
+// feed is where a stream's items come from: a pulled pull.Source or an
+// observed rxgo channel.
+type feed interface {
+	// next returns an item that is ready, without blocking.
+	next() (rxgo.Item, pull.State)
+	// wait blocks until next may have something, done is closed or beat
+	// fires.
+	wait(done <-chan struct{}, beat <-chan time.Time) waitResult
+}
+
+type waitResult int
+
+const (
+	waitReady waitResult = iota
+	waitDone
+	waitBeat
+)
+
+type chanFeed struct {
+	ch     <-chan rxgo.Item
+	held   rxgo.Item
+	has    bool
+	closed bool
+}
+
+func (f *chanFeed) next() (rxgo.Item, pull.State) {
+	if f.has {
+		f.has = false
+		return f.held, pull.Value
+	}
+	if f.closed {
+		return rxgo.Item{}, pull.Done
+	}
+	select {
+	case it, ok := <-f.ch:
+		if !ok {
+			f.closed = true
+			return rxgo.Item{}, pull.Done
+		}
+		return it, pull.Value
+	default:
+		return rxgo.Item{}, pull.Empty
+	}
+}
+
+func (f *chanFeed) wait(done <-chan struct{}, beat <-chan time.Time) waitResult {
+	select {
+	case it, ok := <-f.ch:
+		if ok {
+			f.held, f.has = it, true
+		} else {
+			f.closed = true
+		}
+		return waitReady
+	case <-done:
+		return waitDone
+	case <-beat:
+		return waitBeat
+	}
+}
+
+type pullFeed struct {
+	it    pull.Iterator
+	held  rxgo.Item
+	state pull.State
+	has   bool
+}
+
+func (f *pullFeed) next() (rxgo.Item, pull.State) {
+	if f.has {
+		f.has = false
+		return f.held, f.state
+	}
+	return f.it.Next()
+}
+
+func (f *pullFeed) wait(done <-chan struct{}, beat <-chan time.Time) waitResult {
+	ready := f.it.Ready()
+	// An item that arrived between the Next that found nothing and Ready
+	// may not signal the channel just taken: look once more.
+	if it, st := f.it.Next(); st != pull.Empty {
+		f.held, f.state, f.has = it, st, true
+		return waitReady
+	}
+	select {
+	case <-ready:
+		return waitReady
+	case <-done:
+		return waitDone
+	case <-beat:
+		return waitBeat
+	}
+}
