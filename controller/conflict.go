@@ -39,6 +39,13 @@ func checkConflicts(r chi.Router, routes []declared) {
 	// What r already serves: by an earlier Mount (owned) or by chi directly.
 	_ = chi.Walk(r, func(method, pattern string, h http.Handler, _ ...func(http.Handler) http.Handler) error {
 		owner := "a route registered on the router before this Mount"
+		for { // nested chi groups wrap a handler in one chain each
+			c, ok := h.(*chi.ChainHandler)
+			if !ok {
+				break
+			}
+			h = c.Endpoint
+		}
 		if o, ok := h.(owned); ok {
 			owner = o.owner + " (an earlier Mount)"
 		}
