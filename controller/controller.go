@@ -32,8 +32,13 @@ type Prefixed interface {
 //
 // Like chi and net/http, Mount panics on a mistake in the route table: a nil
 // controller, a nil handler, an invalid pattern or an unsupported method. It
-// runs at start-up, where the panic points at the line to fix.
+// also panics, naming both sides, when two routes would answer the same
+// method on the same path — two controllers, one controller twice, or a
+// controller and a route already on r — where chi would silently keep the
+// last. It runs at start-up, where the panic points at the line to fix.
 func Mount(r chi.Router, controllers ...Controller) {
+	scopes := make([]*scope, len(controllers))
+	var routes []declared
 	for i, c := range controllers {
 		if c == nil {
 			panic(fmt.Sprintf("controller: Mount: controller %d is nil", i))
@@ -44,6 +49,11 @@ func Mount(r chi.Router, controllers ...Controller) {
 		}
 		c.Routes(s)
 		s.seal()
+		scopes[i] = s
+		routes = s.routes(routes, "")
+	}
+	checkConflicts(r, routes)
+	for _, s := range scopes {
 		s.register(r, "", nil)
 	}
 }

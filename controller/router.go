@@ -34,6 +34,15 @@ type Router interface {
 	// 200. Browsers' EventSource can only GET and accepts only 200: POST
 	// streams are for fetch-based clients.
 	SseMethod(method, pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option)
+	// SseE is Sse for a source that can fail before the stream starts,
+	// NestJS's async handler returning Promise<Observable>: a lookup that
+	// finds nothing returns an error, and the client always gets that error
+	// as the HTTP status (see transport.HandlerE), however long the lookup
+	// took.
+	SseE(pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option)
+	// SseMethodE is SseMethod for a source that can fail before the stream
+	// starts, as SseE.
+	SseMethodE(method, pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option)
 
 	// Get declares a plain GET route.
 	Get(pattern string, h http.HandlerFunc)
@@ -60,6 +69,12 @@ type Router interface {
 	// before the route's own, so the most specific option wins.
 	SseDefaults(opts ...transport.Option)
 
+	// With returns a Router for routes that need extra middleware, as chi's
+	// With: r.With(requireAdmin).Sse("/audit", c.audit) guards one route
+	// (NestJS's @UseGuards on a method). The middleware wraps only the
+	// routes declared on the returned Router, inside this scope's.
+	With(middlewares ...func(http.Handler) http.Handler) Router
+
 	// Route declares the routes fn declares under prefix, joined to this
 	// scope's prefix, in a nested scope with its own middleware and SSE
 	// defaults.
@@ -84,8 +99,8 @@ type scope struct {
 type entry struct {
 	method  string // "" for every method (plain routes only)
 	pattern string
-	handler http.Handler                        // a plain route
-	source  func(*http.Request) rxgo.Observable // an SSE route
+	handler http.Handler                                // a plain route
+	stream  func(opts ...transport.Option) http.Handler // an SSE route, built with its options at Mount
 	opts    []transport.Option
 	child   *scope
 }
@@ -101,14 +116,32 @@ func (s *scope) Sse(pattern string, source func(*http.Request) rxgo.Observable, 
 }
 
 func (s *scope) SseMethod(method, pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option) {
-	s.check("SseMethod")
+	s.sse("SseMethod", method, pattern, source == nil, func(opts ...transport.Option) http.Handler {
+		return transport.Handler(source, opts...)
+	}, opts)
+}
+
+func (s *scope) SseE(pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option) {
+	s.SseMethodE(http.MethodGet, pattern, source, opts...)
+}
+
+func (s *scope) SseMethodE(method, pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option) {
+	s.sse("SseMethodE", method, pattern, source == nil, func(opts ...transport.Option) http.Handler {
+		return transport.HandlerE(source, opts...)
+	}, opts)
+}
+
+// sse declares an SSE route; stream builds its handler once its options
+// are known.
+func (s *scope) sse(call, method, pattern string, nilSource bool, stream func(...transport.Option) http.Handler, opts []transport.Option) {
+	s.check(call)
 	if method == "" {
-		s.fail("SseMethod %q: empty method", pattern)
+		s.fail("%s %q: empty method", call, pattern)
 	}
-	if source == nil {
+	if nilSource {
 		s.fail("Sse %s %q: nil source", method, pattern)
 	}
-	s.entries = append(s.entries, entry{method: method, pattern: pattern, source: source, opts: slices.Clone(opts)})
+	s.entries = append(s.entries, entry{method: method, pattern: pattern, stream: stream, opts: slices.Clone(opts)})
 }
 
 func (s *scope) Get(pattern string, h http.HandlerFunc)    { s.plain(http.MethodGet, pattern, h) }
@@ -162,6 +195,14 @@ func (s *scope) Route(prefix string, fn func(r Router)) {
 
 func (s *scope) Group(fn func(r Router)) { s.Route("", fn) }
 
+func (s *scope) With(middlewares ...func(http.Handler) http.Handler) Router {
+	s.check("With")
+	child := &scope{owner: s.owner, sealed: s.sealed}
+	child.Use(middlewares...)
+	s.entries = append(s.entries, entry{child: child})
+	return child
+}
+
 // check panics if the controller's Routes has returned: declarations made
 // after Mount registered the table would be silently lost.
 func (s *scope) check(call string) {
@@ -176,24 +217,44 @@ func (s *scope) fail(format string, args ...any) {
 
 func (s *scope) seal() { *s.sealed = true }
 
+// routes appends the scope's routes to out, under parent (the joined prefix
+// of the enclosing scopes), without registering anything.
+func (s *scope) routes(out []declared, parent string) []declared {
+	prefix := join(parent, s.prefix)
+	for _, e := range s.entries {
+		if e.child != nil {
+			out = e.child.routes(out, prefix)
+			continue
+		}
+		out = append(out, declared{owner: s.owner, method: e.method, pattern: join(prefix, e.pattern)})
+	}
+	return out
+}
+
 // register adds the scope's routes to r, under parent (the joined prefix of
 // the enclosing scopes) and after inherited (their SSE defaults). Each scope
 // is a chi group, whose middleware wraps only the routes registered in it.
+// Every handler is registered as an owned handler, so a later Mount can
+// name the controller that declared a route.
 func (s *scope) register(r chi.Router, parent string, inherited []transport.Option) {
 	prefix := join(parent, s.prefix)
 	defaults := append(slices.Clip(inherited), s.defaults...)
 	r.Group(func(r chi.Router) {
 		r.Use(s.mws...)
 		for _, e := range s.entries {
-			switch {
-			case e.child != nil:
+			if e.child != nil {
 				e.child.register(r, prefix, defaults)
-			case e.source != nil:
-				r.Method(e.method, join(prefix, e.pattern), transport.Handler(e.source, sseOptions(e.method, defaults, e.opts)...))
-			case e.method == "":
-				r.Handle(join(prefix, e.pattern), e.handler)
-			default:
-				r.Method(e.method, join(prefix, e.pattern), e.handler)
+				continue
+			}
+			h := e.handler
+			if e.stream != nil {
+				h = e.stream(sseOptions(e.method, defaults, e.opts)...)
+			}
+			h = owned{Handler: h, owner: s.owner}
+			if e.method == "" {
+				r.Handle(join(prefix, e.pattern), h)
+			} else {
+				r.Method(e.method, join(prefix, e.pattern), h)
 			}
 		}
 	})
