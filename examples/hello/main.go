@@ -12,7 +12,6 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
-	"errors"
 	"log"
 	"net"
 	"net/http"
@@ -72,30 +71,9 @@ func main() {
 		log.Fatal(err)
 	}
 	log.Printf("listening on %s", addr)
-	if err := serve(ctx, ln, newRouter(nil)); err != nil {
+	// Until SIGINT or SIGTERM; then open streams end at once.
+	srv := &http.Server{Handler: newRouter(nil), ReadHeaderTimeout: 10 * time.Second}
+	if err := transport.Serve(ctx, srv, ln); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// serve serves h on ln until ctx is done, then shuts down: open streams are
-// ended at once and Shutdown waits for their handlers to return.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	transport.CancelOnShutdown(srv)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/observable/clocktest"
+	"github.com/rxsse/rxsse/transport"
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
@@ -157,7 +158,7 @@ func TestServeEndsOpenStreamsWhenItsContextIsDone(t *testing.T) {
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, newRouter(clock)) }()
+	go func() { served <- transport.Serve(ctx, &http.Server{Handler: newRouter(clock)}, ln) }()
 
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
