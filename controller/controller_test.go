@@ -67,9 +67,7 @@ func setHeader(key, value string) func(http.Handler) http.Handler {
 }
 
 // inBubble runs fn in a testing/synctest bubble with h served by an
-// ssetest.Server built inside it. Inside the bubble the transport's short
-// wait for a first item is virtual, so whether an error comes before the
-// stream starts never depends on the scheduler.
+// ssetest.Server built inside it, so streams run on virtual time.
 func inBubble(t *testing.T, h func() http.Handler, fn func(t *testing.T, srv *ssetest.Server)) {
 	t.Helper()
 	synctest.Test(t, func(t *testing.T) {

@@ -25,21 +25,23 @@ type RoomsController struct {
 // @Controller('rooms').
 func (RoomsController) Prefix() string { return "/rooms" }
 
-// Routes declares GET /rooms/{room}/events, like @Sse(':room/events').
+// Routes declares GET /rooms/{room}/events, like an async
+// @Sse(':room/events') method: the room is looked up before the stream
+// starts, and a missing one is a 404.
 func (c RoomsController) Routes(r controller.Router) {
-	r.Sse("/{room}/events", c.events)
+	r.SseE("/{room}/events", c.events)
 }
 
-func (c RoomsController) events(r *http.Request) rxgo.Observable {
+func (c RoomsController) events(r *http.Request) (rxgo.Observable, error) {
 	messages, ok := c.rooms[chi.URLParam(r, "room")]
 	if !ok {
-		return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room"))
+		return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")
 	}
 	items := make([]any, len(messages))
 	for i, m := range messages {
 		items[i] = encoder.MessageEvent{Type: "chat", Data: m}
 	}
-	return rxgo.Just(items...)()
+	return rxgo.Just(items...)(), nil
 }
 
 func Example() {
@@ -85,17 +87,17 @@ type UploadController struct{}
 
 // Routes declares POST /lines as a stream.
 func (UploadController) Routes(r controller.Router) {
-	r.SseMethod(http.MethodPost, "/lines", func(r *http.Request) rxgo.Observable {
+	r.SseMethodE(http.MethodPost, "/lines", func(r *http.Request) (rxgo.Observable, error) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return rxgo.Thrown(transport.NewHTTPError(http.StatusBadRequest, "unreadable body"))
+			return nil, transport.NewHTTPError(http.StatusBadRequest, "unreadable body")
 		}
 		// Just emits each element of a slice as an item of its own.
-		return rxgo.Just(strings.Fields(string(body)))()
+		return rxgo.Just(strings.Fields(string(body)))(), nil
 	})
 }
 
-func ExampleRouter_SseMethod() {
+func ExampleRouter_SseMethodE() {
 	r := chi.NewRouter()
 	controller.Mount(r, UploadController{})
 	srv := ssetest.NewServer(r)
