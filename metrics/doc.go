@@ -5,14 +5,13 @@
 //
 //	reg := prometheus.NewRegistry()
 //	rec, err := metrics.New(reg)
-//	hub := observable.NewHub(observable.WithHubObserver(rec))
-//	r.With(rec.Streams).Get("/events", ...)            // open streams, bytes written
-//	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+//	h := hub.New(hub.WithObserver(rec))                                 // subscribers, publishes
+//	r.Sse("/events", source, transport.WithObserver(rec))               // open streams, bytes written
+//	r.Handle(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 //
-// Recorder implements observable.HubObserver. Its StreamOpened,
-// StreamClosed and EventsWritten methods are the transport's side of the
-// same idea; until the transport reports streams itself, the Streams
-// middleware counts open streams and bytes written around any SSE route.
+// Recorder implements hub.Observer (package observable/hub) and
+// transport.Observer: give it to the hub with hub.WithObserver and to each
+// SSE route with transport.WithObserver.
 //
 // Every metric is named rxsse_*:
 //
@@ -22,7 +21,7 @@
 //	rxsse_hub_replayed_events_total         counter   events replayed
 //	rxsse_hub_resume_gaps_total             counter   resumes from an unknown or expired id
 //	rxsse_hub_events_published_total        counter   events published
-//	rxsse_hub_events_delivered_total        counter   events queued for subscribers
+//	rxsse_hub_events_delivered_total        counter   events offered to subscribers whose topics matched
 //	rxsse_hub_publish_duration_seconds      histogram time Publish took
 //	rxsse_streams_open                      gauge     SSE responses in progress
 //	rxsse_stream_events_written_total       counter   events written to clients

@@ -6,17 +6,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
 )
 
 // A Recorder is what both the hub and the transport report to.
 var (
-	_ observable.HubObserver = (*Recorder)(nil)
-	_ transport.Observer     = (*Recorder)(nil)
+	_ hub.Observer       = (*Recorder)(nil)
+	_ transport.Observer = (*Recorder)(nil)
 )
-
-var _ observable.HubObserver = (*Recorder)(nil)
 
 // Recorder records hub and stream activity as Prometheus metrics. Create it
 // with New; it is safe for concurrent use.
@@ -60,11 +58,11 @@ func New(reg prometheus.Registerer) (*Recorder, error) {
 			Name: "rxsse_hub_events_published_total", Help: "Events published to the hub.",
 		}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "rxsse_hub_events_delivered_total", Help: "Events queued for hub subscribers (one per subscriber reached).",
+			Name: "rxsse_hub_events_delivered_total", Help: "Events offered to hub subscribers: for each event, the subscriptions whose topics matched it.",
 		}),
 		publishLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "rxsse_hub_publish_duration_seconds",
-			Help:    "Time one Publish took to queue an event for every subscriber.",
+			Help:    "Time one Publish took: validating, encoding and offering the event to its subscribers.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1µs to ~260ms
 		}),
 		openStreams: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -77,7 +75,7 @@ func New(reg prometheus.Registerer) (*Recorder, error) {
 			Name: "rxsse_stream_bytes_written_total", Help: "Bytes written to SSE clients.",
 		}),
 	}
-	for _, reason := range []observable.EndReason{observable.EndLeft, observable.EndCutOff, observable.EndClosed} {
+	for _, reason := range []hub.EndReason{hub.EndLeft, hub.EndCutOff, hub.EndClosed} {
 		r.ended.WithLabelValues(string(reason)) // shows every reason at 0
 	}
 	for _, c := range []prometheus.Collector{
@@ -91,7 +89,7 @@ func New(reg prometheus.Registerer) (*Recorder, error) {
 	return r, nil
 }
 
-// Subscribed implements observable.HubObserver.
+// Subscribed implements hub.Observer.
 func (r *Recorder) Subscribed(replayed int, gap bool) {
 	r.subscribers.Inc()
 	if replayed > 0 {
@@ -103,13 +101,13 @@ func (r *Recorder) Subscribed(replayed int, gap bool) {
 	}
 }
 
-// Unsubscribed implements observable.HubObserver.
-func (r *Recorder) Unsubscribed(reason observable.EndReason) {
+// Unsubscribed implements hub.Observer.
+func (r *Recorder) Unsubscribed(reason hub.EndReason) {
 	r.subscribers.Dec()
 	r.ended.WithLabelValues(string(reason)).Inc()
 }
 
-// Published implements observable.HubObserver.
+// Published implements hub.Observer.
 func (r *Recorder) Published(delivered int, took time.Duration) {
 	r.published.Inc()
 	r.delivered.Add(float64(delivered))

@@ -12,8 +12,9 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/metrics"
-	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -51,41 +52,38 @@ func TestRecorderCountsWhatTheHubDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := observable.NewHub(observable.WithHubObserver(rec), observable.WithSubscriberBuffer(1),
-		observable.WithHubLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	defer cancel2()
-
-	drain := func(chans ...<-chan rxgo.Item) {
-		for _, ch := range chans {
-			for len(ch) > 0 {
-				<-ch
+	h := hub.New(hub.WithObserver(rec), hub.WithBuffer(1),
+		hub.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	ctx := t.Context()
+	first, _ := h.Publish(ctx, encoder.MessageEvent{Data: "a"})
+	a := h.Subscribe(first).(pull.Source).Pull(ctx)  // replays nothing
+	g := h.Subscribe("gone").(pull.Source).Pull(ctx) // a gap, replays "a"
+	left := h.Subscribe("").(pull.Source).Pull(ctx)  // leaves
+	stuck := h.Subscribe("").(pull.Source).Pull(ctx) // never reads
+	drain := func(its ...pull.Iterator) {
+		for _, it := range its {
+			for _, st := it.Next(); st == pull.Value; _, st = it.Next() {
 			}
 		}
 	}
-	hub.Publish(ctx, encoder.MessageEvent{Data: "a"})
-	a := hub.Subscribe("1").Observe(rxgo.WithContext(ctx))    // replays nothing
-	g := hub.Subscribe("gone").Observe(rxgo.WithContext(ctx)) // a gap, replays "a"
-	stuck := hub.Subscribe("").Observe(rxgo.WithContext(ctx2))
 	drain(a, g)
-	hub.Publish(ctx, encoder.MessageEvent{Data: "b"})
+	left.Close()
+	h.Publish(ctx, encoder.MessageEvent{Data: "b"})
 	drain(a, g)
-	hub.Publish(ctx, encoder.MessageEvent{Data: "c"}) // cuts stuck off
-	for range stuck {
-	}
-	hub.Close()
+	h.Publish(ctx, encoder.MessageEvent{Data: "c"}) // stuck is now 2 behind
+	drain(stuck)                                    // and finds out it is cut off
+	h.Close()
 	got := values(t, reg)
 	want := map[string]float64{
 		"rxsse_hub_subscribers":                        0,
-		"rxsse_hub_subscriptions_ended_total{cut_off}": 3 - 2, // "1" and "gone" subscribers had room (1 + replay)
+		"rxsse_hub_subscriptions_ended_total{cut_off}": 1,
 		"rxsse_hub_subscriptions_ended_total{closed}":  2,
-		"rxsse_hub_subscriptions_ended_total{left}":    0,
+		"rxsse_hub_subscriptions_ended_total{left}":    1,
 		"rxsse_hub_replays_total":                      1,
 		"rxsse_hub_replayed_events_total":              1,
 		"rxsse_hub_resume_gaps_total":                  1,
 		"rxsse_hub_events_published_total":             3,
+		"rxsse_hub_events_delivered_total":             0 + 3 + 3,
 		"rxsse_hub_publish_duration_seconds":           3,
 	}
 	for k, v := range want {

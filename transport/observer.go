@@ -20,9 +20,9 @@ func WithObserver(o Observer) Option { return func(c *config) { c.observer = o }
 
 // Reconnecter is implemented by errors that should end a stream the way a
 // completed stream ends — no error frame, just the end of the response — so
-// that EventSource reconnects at once with Last-Event-ID. observable.Hub's
-// error for a subscriber cut off for being too slow is one: replay fills the
-// gap on reconnect. Before anything was written, such an error still commits
+// that EventSource reconnects at once with Last-Event-ID. The error with
+// which package observable/hub cuts off a subscriber that fell too far
+// behind is one: replay fills the gap on reconnect. Before anything was written, such an error still commits
 // an empty 200 response, because browsers do not reconnect after an HTTP
 // error status.
 type Reconnecter interface {

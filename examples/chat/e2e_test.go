@@ -9,13 +9,14 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/e2e"
-	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
 )
 
 // streamKiller wraps the app so the test can cut one page's stream as a
@@ -23,7 +24,7 @@ import (
 // "tab" query parameter of the page that opened it (its Referer).
 type streamKiller struct {
 	next http.Handler
-	hub  *observable.Hub
+	hub  *hub.Hub
 
 	mu       sync.Mutex
 	streams  map[string][]context.CancelFunc
@@ -64,7 +65,7 @@ func (k *streamKiller) kill(w http.ResponseWriter, r *http.Request) {
 	const n = 3
 	for i := 1; i <= n; i++ {
 		data := message{Name: "server", Text: fmt.Sprintf("while A was away %d", i)}
-		if _, err := k.hub.PublishTo(r.Context(), "lobby", encoder.MessageEvent{Data: data}); err != nil {
+		if _, err := k.hub.Publish(r.Context(), encoder.MessageEvent{Data: data}, "lobby"); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -108,15 +109,15 @@ func TestTwoBrowserPagesChatAndOneResumesWithoutLoss(t *testing.T) {
 		var texts []string
 		for i, m := range page.msgs {
 			texts = append(texts, m.Text)
-			if m.ID != strconv.Itoa(i+1) {
-				t.Errorf("page %s message %d has id %q, want %d", page.name, i, m.ID, i+1)
+			if !strings.HasSuffix(m.ID, "-"+strconv.Itoa(i+1)) {
+				t.Errorf("page %s message %d has id %q, want <epoch>-%d", page.name, i, m.ID, i+1)
 			}
 		}
 		if !slices.Equal(texts, want) {
 			t.Errorf("page %s showed %q, want %q", page.name, texts, want)
 		}
 	}
-	if got := k.resumes("a"); len(got) != 2 || got[0] != "" || got[1] != "2" {
+	if got := k.resumes("a"); len(got) != 2 || got[0] != "" || !strings.HasSuffix(got[1], "-2") {
 		t.Errorf("page A's stream requests had Last-Event-ID %q, want a fresh one then a resume from 2", got)
 	}
 	if len(res.ConsoleErrors) > 0 || len(res.PageErrors) > 0 {

@@ -15,7 +15,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"log"
 	"log/slog"
 	"net"
@@ -35,7 +34,7 @@ import (
 	"github.com/rxsse/rxsse/controller"
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/metrics"
-	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -59,7 +58,7 @@ type message struct {
 
 // roomController serves the rooms: rooms are hub topics.
 type roomController struct {
-	hub      observable.Broker
+	hub      hub.Broker
 	retry    time.Duration
 	observer transport.Observer // open streams, events and bytes, for /metrics
 }
@@ -68,9 +67,9 @@ func (roomController) Prefix() string { return "/rooms/{room}" }
 
 func (c roomController) Routes(r controller.Router) {
 	r.Post("/messages", c.post)
-	// The hub numbers the events; the transport's own per-connection ids
-	// would break resuming, so they are off.
-	r.Sse("/events", c.events, transport.WithAutoID(false), transport.WithRetry(c.retry), transport.WithObserver(c.observer))
+	// The hub's events carry their own ids, which the transport keeps:
+	// a browser resumes from them with Last-Event-ID.
+	r.SseE("/events", c.events, transport.WithRetry(c.retry), transport.WithObserver(c.observer))
 }
 
 // room returns the room of r, or "" after answering 404.
@@ -101,7 +100,7 @@ func (c roomController) post(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "text: 1 to 500 characters", http.StatusBadRequest)
 		return
 	}
-	id, err := c.hub.Publish(r.Context(), encoder.MessageEvent{Data: m}, observable.Topic(name))
+	id, err := c.hub.Publish(r.Context(), encoder.MessageEvent{Data: m}, name)
 	if err != nil {
 		http.Error(w, "not published", http.StatusServiceUnavailable)
 		return
@@ -111,12 +110,12 @@ func (c roomController) post(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"id": id})
 }
 
-func (c roomController) events(r *http.Request) rxgo.Observable {
+func (c roomController) events(r *http.Request) (rxgo.Observable, error) {
 	name := chi.URLParam(r, "room")
 	if !roomName.MatchString(name) {
-		return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room"))
+		return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")
 	}
-	return c.hub.Subscribe(transport.LastEventID(r), name)
+	return c.hub.Subscribe(transport.LastEventID(r), name), nil
 }
 
 // pageController serves the page and the metrics.
@@ -134,7 +133,7 @@ func (c pageController) Routes(r controller.Router) {
 
 // app is the application's parts, so tests can reach the hub.
 type app struct {
-	hub     *observable.Hub
+	hub     *hub.Hub
 	handler http.Handler
 }
 
@@ -142,7 +141,7 @@ type app struct {
 type config struct {
 	retry  time.Duration // the reconnection delay the streams ask for
 	logger *slog.Logger
-	hub    []observable.HubOption
+	hub    []hub.Option
 }
 
 func newApp(cfg config) (*app, error) {
@@ -152,16 +151,16 @@ func newApp(cfg config) (*app, error) {
 		return nil, err
 	}
 	logger := cmp.Or(cfg.logger, slog.Default())
-	hub := observable.NewHub(append([]observable.HubOption{
-		observable.WithReplayCount(1000),
-		observable.WithReplayAge(time.Hour),
-		observable.WithHubObserver(rec),
-		observable.WithHubLogger(logger),
+	h := hub.New(append([]hub.Option{
+		hub.WithReplayCount(1000),
+		hub.WithReplayAge(time.Hour),
+		hub.WithObserver(rec),
+		hub.WithLogger(logger),
 	}, cfg.hub...)...)
 	r := chi.NewRouter()
-	controller.Mount(r, roomController{hub: hub, retry: cmp.Or(cfg.retry, time.Second), observer: rec})
+	controller.Mount(r, roomController{hub: h, retry: cmp.Or(cfg.retry, time.Second), observer: rec})
 	controller.Mount(r, pageController{metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
-	return &app{hub: hub, handler: r}, nil
+	return &app{hub: h, handler: r}, nil
 }
 
 func main() {
@@ -178,30 +177,10 @@ func main() {
 		log.Fatal(err)
 	}
 	log.Printf("listening on %s", addr)
-	if err := serve(ctx, ln, a.handler); err != nil {
+	// Until SIGINT or SIGTERM; then open streams end at once and posts in
+	// flight finish.
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	if err := transport.Serve(ctx, srv, ln); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// serve serves h on ln until ctx is done, then shuts down: open streams are
-// ended at once and Shutdown waits for their handlers to return.
-func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	transport.CancelOnShutdown(srv)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

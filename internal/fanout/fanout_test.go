@@ -1,0 +1,191 @@
+package fanout_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+	"go.uber.org/goleak"
+
+	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/internal/pull"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var errSlow = errors.New("slow")
+
+func appendSeqs(t *testing.T, l *fanout.Log, topics []string, seqs ...uint64) {
+	t.Helper()
+	for _, s := range seqs {
+		if _, err := l.Append(fanout.Event{Seq: s, Topics: topics, Item: rxgo.Of(s)}); err != nil {
+			t.Fatalf("Append(%d): %v", s, err)
+		}
+	}
+}
+
+// drain returns the values Next has ready, and the state it stopped at.
+func drain(it pull.Iterator) ([]any, pull.State, error) {
+	var vs []any
+	for {
+		item, st := it.Next()
+		if st != pull.Value {
+			return vs, st, nil
+		}
+		if item.E != nil {
+			return vs, st, item.E
+		}
+		vs = append(vs, item.V)
+	}
+}
+
+func expect(t *testing.T, it pull.Iterator, want ...uint64) {
+	t.Helper()
+	vs, st, err := drain(it)
+	var got []uint64
+	for _, v := range vs {
+		got = append(got, v.(uint64))
+	}
+	if !slices.Equal(got, want) || err != nil || st != pull.Empty {
+		t.Fatalf("got %v (err %v, state %v), want %v then Empty", got, err, st, want)
+	}
+}
+
+func ready(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestReplayThenLiveWithSparseSequenceNumbers(t *testing.T) {
+	l := fanout.New(fanout.Config{Replay: 3, ErrSlow: errSlow})
+	defer l.Close()
+	appendSeqs(t, l, nil, 2, 5, 9, 10)
+	if first, last := l.Bounds(); first != 5 || last != 10 {
+		t.Errorf("Bounds = %d, %d; want 5, 10", first, last)
+	}
+	it, err := l.Subscribe(t.Context(), 6, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	if it.Replayed() != 2 || it.After() != 6 {
+		t.Errorf("Replayed %d After %d, want 2 and 6", it.Replayed(), it.After())
+	}
+	expect(t, it, 9, 10)
+	wait := it.Ready()
+	if ready(wait) {
+		t.Fatal("Ready is ready with nothing new")
+	}
+	appendSeqs(t, l, nil, 12)
+	if !ready(wait) {
+		t.Fatal("Append did not wake the subscriber")
+	}
+	expect(t, it, 12)
+
+	if _, err := l.Subscribe(t.Context(), 4, nil); !errors.Is(err, fanout.ErrTooOld) {
+		t.Errorf("Subscribe after an evicted event: %v, want ErrTooOld", err)
+	}
+	if _, err := l.Subscribe(t.Context(), 13, nil); !errors.Is(err, fanout.ErrAhead) {
+		t.Errorf("Subscribe after the last event: %v, want ErrAhead", err)
+	}
+	old, err := l.SubscribeOldest(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if old.After() != 5 {
+		t.Errorf("SubscribeOldest After %d, want 5 (the last evicted)", old.After())
+	}
+	expect(t, old, 9, 10, 12)
+}
+
+func TestGroupsGetOnlyTheirTopicsOnceAndLagCountsOnlyThem(t *testing.T) {
+	var ended []fanout.EndReason
+	l := fanout.New(fanout.Config{MaxLag: 3, ErrSlow: errSlow, OnEnd: func(r fanout.EndReason) { ended = append(ended, r) }})
+	a, _ := l.Subscribe(t.Context(), fanout.Live, []string{"a"})
+	ab, _ := l.Subscribe(t.Context(), fanout.Live, []string{"b", "a", "b"})
+	quiet, _ := l.Subscribe(t.Context(), fanout.Live, []string{"q"})
+	n, _ := l.Append(fanout.Event{Seq: 1, Topics: []string{"a", "b"}, Item: rxgo.Of(uint64(1))})
+	if n != 2 {
+		t.Errorf("delivered %d, want 2 (a and ab; q does not match)", n)
+	}
+	appendSeqs(t, l, []string{"b"}, 2)
+	appendSeqs(t, l, nil, 3)
+	expect(t, a, 1, 3)
+	expect(t, ab, 1, 2, 3)
+	for s := uint64(4); s < 100; s++ {
+		appendSeqs(t, l, []string{"other"}, s)
+	}
+	expect(t, quiet, 3) // 96 events of other topics are no lag for it
+	appendSeqs(t, l, []string{"a"}, 100, 101, 102, 103)
+	vs, _, err := drain(a) // 4 behind with MaxLag 3
+	if len(vs) != 0 || !errors.Is(err, errSlow) {
+		t.Fatalf("a got %v, %v; want cut off at once", vs, err)
+	}
+	if _, st := a.Next(); st != pull.Done {
+		t.Errorf("after the cut-off: %v, want Done", st)
+	}
+	ab.Close()
+	l.Close()
+	if vs, st, _ := drain(quiet); len(vs) != 0 || st != pull.Done {
+		t.Errorf("after Close: %v %v, want Done", vs, st)
+	}
+	if !slices.Equal(ended, []fanout.EndReason{fanout.EndCutOff, fanout.EndLeft, fanout.EndClosed}) {
+		t.Errorf("ended %v", ended)
+	}
+	if _, err := l.Append(fanout.Event{Seq: 200}); !errors.Is(err, fanout.ErrClosed) {
+		t.Errorf("Append after Close: %v", err)
+	}
+}
+
+func TestASubscriptionEndsWithItsContextAndCloseLetsItFinishReading(t *testing.T) {
+	l := fanout.New(fanout.Config{Replay: 10, ErrSlow: errSlow})
+	ctx, cancel := context.WithCancel(t.Context())
+	gone, _ := l.Subscribe(ctx, fanout.Live, nil)
+	stays, _ := l.Subscribe(t.Context(), fanout.Live, nil)
+	appendSeqs(t, l, nil, 1)
+	cancel()
+	if _, st, _ := drain(gone); st != pull.Done {
+		t.Errorf("after its context ended: %v, want Done", st)
+	}
+	appendSeqs(t, l, nil, 2)
+	l.Close()
+	vs, st, _ := drain(stays)
+	if !slices.Equal(vs, []any{uint64(1), uint64(2)}) || st != pull.Done {
+		t.Errorf("after Close: %v %v, want the unread events 1 and 2, then Done", vs, st)
+	}
+	if _, err := l.Subscribe(t.Context(), fanout.Live, nil); !errors.Is(err, fanout.ErrClosed) {
+		t.Errorf("Subscribe after Close: %v", err)
+	}
+}
+
+func TestReplayAgeAndOrder(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := fanout.New(fanout.Config{Replay: 10, ReplayAge: time.Minute, Now: func() time.Time { return now }})
+	defer l.Close()
+	for s, at := range []int{0, 30, 61} {
+		l.Append(fanout.Event{Seq: uint64(s + 1), Time: time.Unix(int64(at), 0), Item: rxgo.Of(uint64(s + 1))})
+	}
+	now = time.Unix(61, 0)
+	if _, err := l.Subscribe(t.Context(), 0, nil); !errors.Is(err, fanout.ErrTooOld) {
+		t.Errorf("resuming before an expired event: %v, want ErrTooOld", err)
+	}
+	it, err := l.Subscribe(t.Context(), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, it, 2, 3)
+	it.Close()
+	if _, err := l.Append(fanout.Event{Seq: 3}); !errors.Is(err, fanout.ErrOrder) {
+		t.Errorf("Append of an old seq: %v, want ErrOrder", err)
+	}
+}

@@ -1,0 +1,65 @@
+// Package hub broadcasts events to many SSE clients, with a replay window
+// so that a client that reconnects with Last-Event-ID gets what it missed.
+//
+// Publish from anywhere (a POST handler, a worker); serve Subscribe from an
+// SSE route:
+//
+//	h := hub.New(hub.WithReplayCount(1000))
+//	defer h.Close()
+//	h.Publish(ctx, encoder.MessageEvent{Data: msg}, "lobby")      // from a POST handler
+//	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
+//		return h.Subscribe(transport.LastEventID(r), chi.URLParam(r, "room"))
+//	}, transport.WithAutoID(false))
+//
+// Turn the transport's own ids off (transport.WithAutoID(false)) on hub
+// routes: the hub's ids are what a client resumes from.
+//
+// # Topics
+//
+// One rule, the same on both sides: no topics means all. An event published
+// with no topics reaches every subscription; a subscription with no topics
+// receives every event; otherwise an event reaches a subscription when
+// their topic sets share a topic, and then once, however many they share.
+// An empty-string topic is an error (ErrEmptyTopic).
+//
+// # Ids, epochs and gaps
+//
+// The hub numbers events itself: an id is "<epoch>-<n>", where the epoch is
+// a random token of 8 lowercase base32 characters, new for every hub (every
+// process), and n counts from 1. A client resuming from an id of this hub
+// within the replay window gets exactly the events it missed. An id it
+// cannot resume from — malformed, of another epoch (the server restarted,
+// or the client was served by another instance), or older than the window —
+// gets an event of type GapEventType first, then every retained event:
+// never a silent skip.
+//
+// # Publishing
+//
+// Publish validates and encodes the event once, at the edge: a value that
+// cannot be encoded, an ev.ID set by the caller, or a type that could
+// inject fields is an error, and nothing is retained. Subscribers share the
+// encoded bytes, read-only. Publish never waits for a subscriber.
+//
+// # Slow subscribers
+//
+// Subscriptions are cursors into one shared ring per topic set: a
+// subscriber costs no memory per event, and a burst is not a problem as
+// long as the client keeps up. A subscriber that falls more than
+// WithBuffer events behind (4096 by default) is cut off with
+// ErrSlowSubscriber when it next reads; the transport then ends the
+// response without an error frame and the browser resumes with
+// Last-Event-ID. The hub holds at most WithReplayCount events for replay
+// plus, per distinct topic set with subscribers, the last WithBuffer
+// events of that set (shared, and usually the same events).
+//
+// # Pulling and operators
+//
+// The Observable Subscribe returns implements pull.Source: the transport
+// pulls it on the goroutine that writes the response, with no goroutine of
+// its own. Map and Filter chained on it run inline (fused) and keep that
+// property; a panic in them ends the stream with an *observable.PanicError
+// item. Any other operator works as usual through rxgo.
+//
+// Package hubtest is the conformance suite of the Broker interface; package
+// metrics implements Observer with Prometheus.
+package hub

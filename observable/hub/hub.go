@@ -1,0 +1,332 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
+)
+
+// maxEchoedID bounds how much of a client's Last-Event-ID the gap event
+// echoes and the log shows: the header is client input of any size.
+const maxEchoedID = 128
+
+// Hub is the in-memory Broker: one process, no goroutine of its own.
+// Create it with New; it is safe for concurrent use.
+type Hub struct {
+	cfg   config
+	epoch string
+	log   *fanout.Log
+
+	mu  sync.Mutex // orders Publish: ids and log order agree
+	seq uint64
+}
+
+// New returns an empty hub with a new random epoch.
+func New(opts ...Option) *Hub {
+	h := &Hub{cfg: newConfig(opts), epoch: newEpoch()}
+	h.log = fanout.New(fanout.Config{
+		Replay:    h.cfg.replayCount,
+		ReplayAge: h.cfg.replayAge,
+		MaxLag:    h.cfg.buffer,
+		Now:       h.cfg.clock.Now,
+		ErrSlow:   ErrSlowSubscriber,
+		OnEnd:     h.ended,
+	})
+	return h
+}
+
+// newEpoch returns 8 random lowercase base32 characters (40 bits).
+func newEpoch() string {
+	var b [5]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+}
+
+// Publish validates and encodes ev, gives it the next id of the hub
+// ("<epoch>-<n>"), delivers it to every subscription whose topics match
+// (no topics: every subscription; see the package doc) and retains it for
+// replay. It returns the id.
+//
+// ev.Data is encoded once, here, and shared by every subscriber: a string
+// is kept as it is, a []byte is copied, a json.RawMessage is validated and
+// copied, and anything else is marshalled to JSON (as the encoder does, no
+// HTML escaping) into a json.RawMessage. Changing the value after Publish
+// returns changes nothing any subscriber sees.
+//
+// Publish never waits for a subscriber. It fails, retaining nothing, when
+// ctx is already done, after Close (ErrClosed), for an empty topic
+// (ErrEmptyTopic), and with an *encoder.FieldError when ev.ID is set
+// (ErrIDSet), ev.Type could inject fields, or ev.Data cannot be encoded.
+func (h *Hub) Publish(ctx context.Context, ev encoder.MessageEvent, topics ...string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var began time.Time // reading the time is not free: only for the observer
+	if h.cfg.observer != nil {
+		began = time.Now()
+	}
+	if ev.ID != "" {
+		return "", &encoder.FieldError{Field: "id", Err: ErrIDSet}
+	}
+	if strings.ContainsAny(ev.Type, "\r\n") {
+		return "", &encoder.FieldError{Field: "event", Err: encoder.ErrInvalidType}
+	}
+	if err := checkTopics(topics); err != nil {
+		return "", err
+	}
+	data, err := encodeData(ev.Data)
+	if err != nil {
+		return "", &encoder.FieldError{Field: "data", Err: err}
+	}
+	ev.Data = data
+	e := fanout.Event{Topics: fanout.Normalize(topics)}
+
+	h.mu.Lock()
+	e.Seq = h.seq + 1
+	ev.ID = h.id(e.Seq)
+	e.Item = rxgo.Of(ev)
+	if h.cfg.replayAge > 0 {
+		e.Time = h.cfg.clock.Now()
+	}
+	delivered, err := h.log.Append(e)
+	if err != nil {
+		h.mu.Unlock()
+		return "", ErrClosed
+	}
+	h.seq = e.Seq
+	h.mu.Unlock()
+
+	if h.cfg.observer != nil {
+		h.cfg.observer.Published(delivered, time.Since(began))
+	}
+	return ev.ID, nil
+}
+
+// checkTopics rejects empty-string topics.
+func checkTopics(topics []string) error {
+	for i, t := range topics {
+		if t == "" {
+			return fmt.Errorf("topic %d: %w", i, ErrEmptyTopic)
+		}
+	}
+	return nil
+}
+
+// encodeData returns d in the form subscribers share: a string as it is,
+// or bytes the caller cannot change any more.
+func encodeData(d any) (out any, err error) {
+	switch v := d.(type) {
+	case nil, string:
+		return v, nil
+	case []byte:
+		return bytes.Clone(v), nil
+	case json.RawMessage:
+		if !json.Valid(v) {
+			return nil, errors.New("invalid JSON in json.RawMessage")
+		}
+		return json.RawMessage(bytes.Clone(v)), nil
+	}
+	// A MarshalJSON of the caller's that panics becomes an error here
+	// rather than a crash of the publishing goroutine.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &observable.PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as JSON.stringify, and the encoder
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
+}
+
+// id returns the event id of seq.
+func (h *Hub) id(seq uint64) string {
+	var buf [32]byte // epoch (8), dash, up to 20 digits: one allocation, the string
+	b := append(append(buf[:0], h.epoch...), '-')
+	return string(strconv.AppendUint(b, seq, 10))
+}
+
+// parseID returns the sequence number of one of this hub's ids, fanout.Live
+// for "", or false for anything else.
+func (h *Hub) parseID(id string) (uint64, bool) {
+	if id == "" {
+		return fanout.Live, true
+	}
+	epoch, n, ok := strings.Cut(id, "-")
+	if !ok || epoch != h.epoch {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(n, 10, 64)
+	if err != nil || seq == fanout.Live {
+		return 0, false
+	}
+	return seq, true
+}
+
+// Subscribe returns a cold Observable of encoder.MessageEvent items for one
+// client. Each subscription (Observe, Pull, or an operator's) first replays
+// the retained events after lastEventID that match topics, then continues
+// live, with no gap and no duplicate at the seam whatever is being
+// published meanwhile.
+//
+//   - An empty lastEventID means live events only.
+//   - An id this hub cannot resume from (malformed, of another epoch, or
+//     older than the replay window) replays every retained event, preceded
+//     by an event of type GapEventType.
+//
+// The subscription ends when its context ends (the one given to Pull, or to
+// Observe with rxgo.WithContext; the transport passes the request's), with
+// ErrSlowSubscriber if it falls more than WithBuffer events behind, and
+// completes after Close once it has read what was published before.
+//
+// The Observable implements pull.Source: a transport can pull it on the
+// goroutine that writes the response. Map and Filter chained on it (without
+// rxgo options) are fused: they run inline where it is pulled or relayed, a
+// panic in them ends the stream with an *observable.PanicError item, and
+// the result is still a pull.Source. Observed through plain rxgo, a
+// subscription costs one relay goroutine; Observe registers it before it
+// returns.
+//
+// An empty topic makes the Observable fail with ErrEmptyTopic.
+func (h *Hub) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
+	if err := checkTopics(topics); err != nil {
+		return pull.New(func(context.Context) pull.Iterator { return &failed{err: err} }, recovered)
+	}
+	topics = fanout.Normalize(topics)
+	return pull.New(func(ctx context.Context) pull.Iterator {
+		return h.subscribe(ctx, lastEventID, topics)
+	}, recovered)
+}
+
+// recovered turns a panic in a fused operator into the module's PanicError.
+func recovered(v any) error {
+	return &observable.PanicError{Value: v, Stack: debug.Stack()}
+}
+
+// subscribe starts one subscription bound to ctx.
+func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string) pull.Iterator {
+	after, ok := h.parseID(lastEventID)
+	var it *fanout.Iterator
+	err := errors.New("unknown id")
+	if ok {
+		it, err = h.log.Subscribe(ctx, after, topics)
+	}
+	gap := err != nil && !errors.Is(err, fanout.ErrClosed)
+	if gap {
+		it, err = h.log.SubscribeOldest(ctx, topics)
+	}
+	if err != nil {
+		return &failed{} // closed: complete at once
+	}
+	echoed := truncate(lastEventID)
+	if gap {
+		h.cfg.logger.Info("hub: resume gap, replaying every retained event", "lastEventID", echoed, "topics", topics, "replayed", it.Replayed())
+	} else {
+		h.cfg.logger.Debug("hub: subscribed", "lastEventID", echoed, "topics", topics, "replayed", it.Replayed())
+	}
+	if h.cfg.observer != nil {
+		h.cfg.observer.Subscribed(it.Replayed(), gap)
+	}
+	s := &subscription{Iterator: it}
+	if gap {
+		data, _ := json.Marshal(struct {
+			LastEventID string `json:"lastEventId"`
+		}{echoed})
+		s.gap = rxgo.Of(encoder.MessageEvent{Type: GapEventType, ID: h.id(it.After()), Data: json.RawMessage(data)})
+	}
+	return s
+}
+
+// truncate bounds a client's id to maxEchoedID bytes, on a rune boundary.
+func truncate(id string) string {
+	if len(id) <= maxEchoedID {
+		return id
+	}
+	cut := maxEchoedID
+	for cut > 0 && !utf8RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// ended reports a subscription's end to the logger and the observer.
+func (h *Hub) ended(reason fanout.EndReason) {
+	switch reason {
+	case fanout.EndCutOff:
+		h.cfg.logger.Warn("hub: slow subscriber cut off", "buffer", h.cfg.buffer)
+	default:
+		h.cfg.logger.Debug("hub: unsubscribed", "reason", string(reason))
+	}
+	if h.cfg.observer != nil {
+		h.cfg.observer.Unsubscribed(EndReason(reason))
+	}
+}
+
+// Close ends every subscription: each completes once it has read what was
+// published before. Publish then fails with ErrClosed, and subscriptions
+// started after Close complete at once. It returns nil; calling it again
+// does nothing.
+func (h *Hub) Close() error {
+	h.log.Close()
+	return nil
+}
+
+// subscription is a fanout subscription, preceded by a gap event when it
+// could not resume.
+type subscription struct {
+	*fanout.Iterator
+	gap rxgo.Item // sent first when gap.V is set
+}
+
+func (s *subscription) Next() (rxgo.Item, pull.State) {
+	if s.gap.V != nil {
+		g := s.gap
+		s.gap = rxgo.Item{}
+		return g, pull.Value
+	}
+	return s.Iterator.Next()
+}
+
+// failed is a subscription that fails with err at once, or completes if
+// err is nil.
+type failed struct {
+	err  error
+	done bool
+}
+
+func (f *failed) Ready() <-chan struct{} { return ready }
+
+func (f *failed) Next() (rxgo.Item, pull.State) {
+	if f.done || f.err == nil {
+		f.done = true
+		return rxgo.Item{}, pull.Done
+	}
+	f.done = true
+	return rxgo.Error(f.err), pull.Value
+}
+
+func (f *failed) Close() { f.done = true }
+
+// ready is always ready.
+var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

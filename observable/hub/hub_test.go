@@ -1,0 +1,272 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/clocktest"
+	"github.com/rxsse/rxsse/observable/hub"
+)
+
+func newHub(t testing.TB, opts ...hub.Option) *hub.Hub {
+	t.Helper()
+	h := hub.New(append([]hub.Option{hub.WithLogger(quiet)}, opts...)...)
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// pullAll returns what it has ready, the error it ended with, and the state
+// it stopped at.
+func pullAll(t *testing.T, it pull.Iterator) (vals []any, st pull.State, err error) {
+	t.Helper()
+	for {
+		item, st := it.Next()
+		if st != pull.Value {
+			return vals, st, nil
+		}
+		if item.E != nil {
+			return vals, st, item.E
+		}
+		vals = append(vals, item.V)
+	}
+}
+
+func dataOf(vals []any) []string {
+	var s []string
+	for _, v := range vals {
+		switch v := v.(type) {
+		case encoder.MessageEvent:
+			s = append(s, v.Data.(string))
+		default:
+			s = append(s, v.(string))
+		}
+	}
+	return s
+}
+
+func subscribe(t *testing.T, h *hub.Hub, lastEventID string, topics ...string) pull.Iterator {
+	t.Helper()
+	src, ok := h.Subscribe(lastEventID, topics...).(pull.Source)
+	if !ok {
+		t.Fatal("Subscribe does not return a pull.Source")
+	}
+	it := src.Pull(t.Context())
+	t.Cleanup(it.Close)
+	return it
+}
+
+func TestIDsAreEpochDashSequenceAndEachHubHasItsOwnEpoch(t *testing.T) {
+	a, b := newHub(t), newHub(t)
+	idA := publishData(t, a, "x", "y")
+	idB := publishData(t, b, "x")
+	re := regexp.MustCompile(`^([a-z2-7]{8})-(\d+)$`)
+	for _, id := range append(idA, idB...) {
+		if !re.MatchString(id) {
+			t.Errorf("id %q, want <8 lowercase base32>-<n>", id)
+		}
+	}
+	if !strings.HasSuffix(idA[0], "-1") || !strings.HasSuffix(idA[1], "-2") || !strings.HasSuffix(idB[0], "-1") {
+		t.Errorf("ids %v %v, want sequences from 1", idA, idB)
+	}
+	if epochA, _, _ := strings.Cut(idA[0], "-"); strings.HasPrefix(idB[0], epochA+"-") {
+		t.Errorf("two hubs share the epoch of %q and %q", idA[0], idB[0])
+	}
+}
+
+func TestReplayWindowIsBoundedByAgeOnTheHubsClock(t *testing.T) {
+	clock := clocktest.New(time.Unix(0, 0))
+	h := newHub(t, hub.WithReplayAge(time.Minute), hub.WithClock(clock))
+	ids := publishData(t, h, "a") // at 0s
+	clock.Advance(30 * time.Second)
+	ids = append(ids, publishData(t, h, "b")...) // at 30s
+	clock.Advance(30 * time.Second)
+
+	if got, _, _ := pullAll(t, subscribe(t, h, "bogus")); len(got) != 3 { // a gap, a, b: a is exactly a minute old
+		t.Fatalf("at 60s: %v, want the gap, a and b", got)
+	}
+	clock.Advance(time.Nanosecond) // now "a" is older than a minute
+	if got, _, _ := pullAll(t, subscribe(t, h, ids[0])); !equal(dataOf(got), "b") {
+		t.Errorf("resuming right after the expired a: %v, want b", got)
+	}
+	clock.Advance(time.Hour) // everything expired
+	it := subscribe(t, h, ids[1])
+	if got, _, _ := pullAll(t, it); len(got) != 0 {
+		t.Errorf("resuming from the latest id: %v, want nothing missed", got)
+	}
+	publishData(t, h, "c")
+	if got, _, _ := pullAll(t, it); !equal(dataOf(got), "c") {
+		t.Errorf("live: %v, want c", got)
+	}
+}
+
+func equal(got []string, want ...string) bool {
+	return strings.Join(got, ",") == strings.Join(want, ",")
+}
+
+func TestReplayCountZeroRetainsNothing(t *testing.T) {
+	h := newHub(t, hub.WithReplayCount(0))
+	ids := publishData(t, h, "a", "b")
+	if got, _, _ := pullAll(t, subscribe(t, h, ids[1])); len(got) != 0 {
+		t.Errorf("from the latest: %v, want nothing", got)
+	}
+	got, _, _ := pullAll(t, subscribe(t, h, ids[0]))
+	if len(got) != 1 || got[0].(encoder.MessageEvent).Type != hub.GapEventType || got[0].(encoder.MessageEvent).ID != ids[1] {
+		t.Errorf("from before the latest: %v, want only a gap at %s", got, ids[1])
+	}
+}
+
+// Map and Filter on a subscription run inline where it is pulled and keep
+// it a pull.Source; a panic in them ends the stream with an
+// *observable.PanicError item and ends the subscription.
+func TestMapAndFilterAreFusedAndPanicsBecomeErrorItems(t *testing.T) {
+	obs := newCountingObserver()
+	h := newHub(t, hub.WithObserver(obs))
+	upper := func(_ context.Context, v any) (any, error) {
+		d := v.(encoder.MessageEvent).Data.(string)
+		if d == "boom" {
+			panic("mapper exploded")
+		}
+		return strings.ToUpper(d), nil
+	}
+	notB := func(v any) bool {
+		if v == "BANG" {
+			var none []int
+			_ = none[len(v.(string))] // a runtime error: index out of range
+		}
+		return v != "B"
+	}
+	chain := h.Subscribe("").Map(upper).Filter(notB)
+	src, ok := chain.(pull.Source)
+	if !ok {
+		t.Fatalf("Map(...).Filter(...) is a %T, want a pull.Source", chain)
+	}
+	it := src.Pull(t.Context())
+	defer it.Close()
+	publishData(t, h, "a", "b", "c")
+	if got, st, err := pullAll(t, it); !equal(dataOf(got), "A", "C") || err != nil || st != pull.Empty {
+		t.Fatalf("got %v %v %v, want A C then Empty", got, err, st)
+	}
+	publishData(t, h, "boom")
+	_, _, err := pullAll(t, it)
+	var pe *observable.PanicError
+	if !errors.As(err, &pe) || pe.Value != "mapper exploded" {
+		t.Fatalf("after a panicking Map: %v, want an *observable.PanicError", err)
+	}
+	if _, st := it.Next(); st != pull.Done {
+		t.Errorf("after the panic: %v, want Done", st)
+	}
+	obs.waitEnded(t, hub.EndLeft, 1) // the subscription was released
+
+	it2 := src.Pull(t.Context())
+	defer it2.Close()
+	publishData(t, h, "bang")
+	_, _, err = pullAll(t, it2)
+	var re runtime.Error
+	if !errors.As(err, &pe) || !errors.As(err, &re) {
+		t.Fatalf("after a panicking Filter: %v, want an *observable.PanicError wrapping the runtime.Error", err)
+	}
+}
+
+// The fused chain, observed through rxgo, and any other rxgo operator on a
+// subscription work as rxgo's do.
+func TestSubscriptionsWorkThroughRxgo(t *testing.T) {
+	h := newHub(t)
+	ids := publishData(t, h, "a", "b", "c")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	upper := func(_ context.Context, v any) (any, error) {
+		return strings.ToUpper(v.(encoder.MessageEvent).Data.(string)), nil
+	}
+	fused := h.Subscribe(ids[0]).Map(upper).Observe(rxgo.WithContext(ctx))
+	taken := h.Subscribe(ids[0]).Take(3).Map(upper).Observe(rxgo.WithContext(ctx))
+	withOpts := h.Subscribe(ids[0]).Map(upper, rxgo.WithBufferedChannel(4)).Observe(rxgo.WithContext(ctx))
+	publishData(t, h, "d")
+	for name, ch := range map[string]<-chan rxgo.Item{"fused": fused, "Take": taken, "Map with options": withOpts} {
+		var got []string
+		for range 3 {
+			got = append(got, (<-ch).V.(string))
+		}
+		if !equal(got, "B", "C", "D") {
+			t.Errorf("%s: %v, want B C D", name, got)
+		}
+	}
+	publishData(t, h, "e") // rxgo's Take completes on the item after the last it takes
+	if _, ok := <-taken; ok {
+		t.Error("Take(3) did not complete")
+	}
+}
+
+// A pulled subscription, fused operators included, costs no goroutine.
+func TestAPulledSubscriptionCostsNoGoroutine(t *testing.T) {
+	h := newHub(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	before := runtime.NumGoroutine()
+	its := make([]pull.Iterator, 100)
+	for i := range its {
+		its[i] = h.Subscribe("").Map(func(_ context.Context, v any) (any, error) { return v, nil }).(pull.Source).Pull(ctx)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines after 100 pulled subscriptions, %d before", after, before)
+	}
+	publishData(t, h, "x")
+	for _, it := range its {
+		if got, _, _ := pullAll(t, it); len(got) != 1 {
+			t.Fatalf("got %v, want x", got)
+		}
+	}
+	cancel()
+	for _, it := range its {
+		if _, st := it.Next(); st != pull.Done {
+			t.Fatalf("after the context ended: %v, want Done", st)
+		}
+	}
+}
+
+func TestObserverCountsSubscriptionsEndsAndDeliveries(t *testing.T) {
+	obs := newCountingObserver()
+	h := newHub(t, hub.WithObserver(obs))
+	ctx, cancel := context.WithCancel(t.Context())
+	h.Subscribe("").(pull.Source).Pull(ctx)
+	subscribe(t, h, "", "room")
+	subscribe(t, h, "stale")
+	publishData(t, h, "to all three")
+	if _, err := h.Publish(t.Context(), encoder.MessageEvent{Data: "x"}, "elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	obs.waitEnded(t, hub.EndLeft, 1)
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.subs != 3 || obs.gaps != 1 || obs.pub != 2 || obs.lastDel != 2 {
+		t.Errorf("observer saw %d subscribed, %d gaps, %d published, last delivered to %d; want 3, 1, 2, 2", obs.subs, obs.gaps, obs.pub, obs.lastDel)
+	}
+}
+
+// A client's Last-Event-ID is input of any size: the gap event and the log
+// show at most 128 bytes of it.
+func TestAHugeLastEventIDIsNeitherEchoedNorLoggedInFull(t *testing.T) {
+	var logs bytes.Buffer
+	h := newHub(t, hub.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	huge := strings.Repeat("é", 1<<19) // 1 MiB
+	got, _, _ := pullAll(t, subscribe(t, h, huge))
+	gap := got[0].(encoder.MessageEvent)
+	if n := len(gap.Data.(json.RawMessage)); gap.Type != hub.GapEventType || n > 200 {
+		t.Errorf("gap event of %d bytes: %.80s", n, gap.Data)
+	}
+	if logs.Len() > 1000 || !strings.Contains(logs.String(), "resume gap") {
+		t.Errorf("logged %d bytes: %.200s", logs.Len(), logs.String())
+	}
+}

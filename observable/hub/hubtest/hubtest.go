@@ -1,0 +1,608 @@
+// Package hubtest is the conformance suite of hub.Broker: every
+// implementation (the in-memory hub.Hub, a NATS-backed broker) runs it from
+// its own tests.
+//
+//	func TestConformance(t *testing.T) {
+//		hubtest.Run(t, func(t *testing.T) hub.Broker {
+//			return hub.New(hub.WithReplayCount(hubtest.Window), hub.WithBuffer(hubtest.MaxLag))
+//		})
+//	}
+//
+// The suite waits on events, never on time: its timeouts (Stuck) only turn
+// a hang into a failure. In memory it takes a fraction of a second.
+package hubtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable/hub"
+)
+
+// What the suite expects of the brokers newBroker returns.
+const (
+	// Window: the broker retains exactly the last Window events for
+	// replay, with no age limit.
+	Window = 64
+	// MaxLag: the broker cuts off a subscriber that falls more than MaxLag
+	// events behind (at the latest by 4*MaxLag).
+	MaxLag = 128
+)
+
+// Stuck bounds every wait of the suite: a broker that does not deliver
+// within it fails the test instead of hanging it.
+const Stuck = 10 * time.Second
+
+// Run runs the conformance suite. newBroker returns a new, empty,
+// independent broker (with an epoch of its own: two calls stand for two
+// processes) configured with Window and MaxLag; the suite closes it at the
+// end of each test, and it must accept a second Close.
+//
+// Besides the methods' documentation, the suite holds a broker to this: a
+// subscription observed with Observe is in place when Observe returns, so
+// it receives every event published afterwards.
+func Run(t *testing.T, newBroker func(t *testing.T) hub.Broker) {
+	t.Helper()
+	open := func(t *testing.T) hub.Broker {
+		b := newBroker(t)
+		t.Cleanup(func() {
+			if err := b.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		return b
+	}
+	tests := []struct {
+		name string
+		run  func(*testing.T, func(*testing.T) hub.Broker)
+	}{
+		{"EventsArriveInPublishOrderWithTheirIDs", testOrder},
+		{"ASubscriptionResumesAfterTheLastEventID", testResume},
+		{"AnEmptyLastEventIDIsLiveOnly", testLiveOnly},
+		{"TheReplayLiveSeamHasNoGapAndNoDuplicateUnderConcurrentPublishing", testSeam},
+		{"AnIDThatCannotBeResumedFromGetsAGapThenTheWindow", testGap},
+		{"TopicsFollowOneRuleOnBothSides", testTopics},
+		{"ASlowSubscriberIsCutOffWithoutSlowingOthers", testSlow},
+		{"CloseCompletesSubscriptionsAndRefusesPublishing", testClose},
+		{"BadInputIsRejectedAtPublishAndNothingIsRetained", testBadInput},
+		{"DataIsEncodedOnceAndSharedReadOnly", testEncoding},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })
+	}
+}
+
+// observe starts a subscription that ends with the test.
+func observe(t *testing.T, obs rxgo.Observable) <-chan rxgo.Item {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return obs.Observe(rxgo.WithContext(ctx))
+}
+
+func receive(t *testing.T, ch <-chan rxgo.Item) rxgo.Item {
+	t.Helper()
+	timeout := time.NewTimer(Stuck)
+	defer timeout.Stop()
+	select {
+	case it, ok := <-ch:
+		if !ok {
+			t.Fatal("stream ended, want an item")
+		}
+		return it
+	case <-timeout.C:
+		t.Fatal("no item")
+	}
+	return rxgo.Item{}
+}
+
+// collect reads ch until it closes.
+func collect(t *testing.T, ch <-chan rxgo.Item) []rxgo.Item {
+	t.Helper()
+	timeout := time.NewTimer(Stuck)
+	defer timeout.Stop()
+	var items []rxgo.Item
+	for {
+		select {
+		case it, ok := <-ch:
+			if !ok {
+				return items
+			}
+			items = append(items, it)
+		case <-timeout.C:
+			t.Fatalf("stream still open after %d items", len(items))
+		}
+	}
+}
+
+func event(t *testing.T, it rxgo.Item) encoder.MessageEvent {
+	t.Helper()
+	if it.E != nil {
+		t.Fatalf("error item: %v", it.E)
+	}
+	ev, ok := it.V.(encoder.MessageEvent)
+	if !ok {
+		t.Fatalf("item %#v, want an encoder.MessageEvent", it.V)
+	}
+	return ev
+}
+
+// text returns an event's data as a string; data must be a string, []byte
+// or json.RawMessage.
+func text(t *testing.T, ev encoder.MessageEvent) string {
+	t.Helper()
+	switch d := ev.Data.(type) {
+	case string:
+		return d
+	case []byte:
+		return string(d)
+	case json.RawMessage:
+		return string(d)
+	}
+	t.Fatalf("event data %#v (%T), want a string, []byte or json.RawMessage", ev.Data, ev.Data)
+	return ""
+}
+
+func publish(t *testing.T, b hub.Broker, topics []string, data ...string) []string {
+	t.Helper()
+	ids := make([]string, len(data))
+	for i, d := range data {
+		id, err := b.Publish(t.Context(), encoder.MessageEvent{Data: d}, topics...)
+		if err != nil {
+			t.Fatalf("Publish(%q): %v", d, err)
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+func expectData(t *testing.T, ch <-chan rxgo.Item, want ...string) {
+	t.Helper()
+	for i, w := range want {
+		ev := event(t, receive(t, ch))
+		if got := text(t, ev); got != w || ev.Type == hub.GapEventType {
+			t.Fatalf("event %d: %+v, want data %q", i, ev, w)
+		}
+	}
+}
+
+// expectNext publishes a marker to every topic and expects it next: nothing
+// else was delivered before it.
+func expectNext(t *testing.T, b hub.Broker, chans ...<-chan rxgo.Item) {
+	t.Helper()
+	publish(t, b, nil, "marker")
+	for _, ch := range chans {
+		expectData(t, ch, "marker")
+	}
+}
+
+func expectGap(t *testing.T, ch <-chan rxgo.Item, lastEventID string) encoder.MessageEvent {
+	t.Helper()
+	ev := event(t, receive(t, ch))
+	if ev.Type != hub.GapEventType || ev.ID == "" {
+		t.Fatalf("first event %+v, want a %q event with an id", ev, hub.GapEventType)
+	}
+	var data struct {
+		LastEventID *string `json:"lastEventId"`
+	}
+	if err := json.Unmarshal([]byte(text(t, ev)), &data); err != nil || data.LastEventID == nil {
+		t.Fatalf("gap data %q, want {\"lastEventId\":...}", text(t, ev))
+	}
+	switch echoed := *data.LastEventID; {
+	case len(echoed) > 128:
+		t.Errorf("gap echoes %d bytes of the client's id, want at most 128", len(echoed))
+	case !strings.HasPrefix(lastEventID, echoed):
+		t.Errorf("gap echoes %q, not a prefix of the client's id", echoed)
+	case len(lastEventID) <= 128 && echoed != lastEventID:
+		t.Errorf("gap echoes %q, want %q", echoed, lastEventID)
+	}
+	return ev
+}
+
+func numbers(from, to int) []string {
+	var s []string
+	for i := from; i <= to; i++ {
+		s = append(s, strconv.Itoa(i))
+	}
+	return s
+}
+
+func testOrder(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	ch := observe(t, b.Subscribe(""))
+	ids := publish(t, b, nil, numbers(1, 50)...)
+	seen := map[string]bool{}
+	for i, id := range ids {
+		ev := event(t, receive(t, ch))
+		if text(t, ev) != strconv.Itoa(i+1) || ev.ID != id {
+			t.Fatalf("event %d: %+v, want data %d id %q (as Publish returned)", i, ev, i+1, id)
+		}
+		if id == "" || seen[id] {
+			t.Fatalf("id %q is empty or repeated", id)
+		}
+		seen[id] = true
+	}
+	expectNext(t, b, ch)
+}
+
+func testResume(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	ids := publish(t, b, nil, "a", "b", "c", "d")
+	ch := observe(t, b.Subscribe(ids[1]))
+	expectData(t, ch, "c", "d")
+	publish(t, b, nil, "e")
+	expectData(t, ch, "e")
+	expectNext(t, b, ch)
+
+	latest := observe(t, b.Subscribe(ids[3])) // nothing missed but "e"
+	expectData(t, latest, "e")
+	expectNext(t, b, latest)
+}
+
+func testLiveOnly(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	publish(t, b, nil, "old")
+	ch := observe(t, b.Subscribe(""))
+	publish(t, b, nil, "new")
+	expectData(t, ch, "new")
+	expectNext(t, b, ch)
+}
+
+// One publisher publishes 0..n-1 while subscribers keep resuming from
+// recent ids: every subscription gets a contiguous run that starts right
+// after its resume point. A gap event is allowed only when the resume point
+// has left the window meanwhile, a cut-off only for a subscriber that fell
+// behind; neither may hide a lost or repeated event.
+func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
+	const n, readers, perRound = 2000, 8, 20
+	b := open(t)
+	ids := make([]string, n)
+	var published atomic.Int64
+	var mu sync.Mutex // guards ids
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			id, err := b.Publish(context.Background(), encoder.MessageEvent{Data: strconv.Itoa(i)})
+			if err != nil {
+				t.Errorf("Publish %d: %v", i, err)
+				return
+			}
+			mu.Lock()
+			ids[i] = id
+			mu.Unlock()
+			published.Store(int64(i + 1))
+		}
+	}()
+	var wg sync.WaitGroup
+	var rounds atomic.Int64
+	for r := range readers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(r), 7))
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				p := int(published.Load())
+				from, last := -1, ""
+				if p > 0 && rng.IntN(5) > 0 {
+					from = max(0, p-1-rng.IntN(min(p, 16)))
+					mu.Lock()
+					last = ids[from]
+					mu.Unlock()
+				}
+				if err := readRound(b, last, from, p, n, perRound, done); err != nil {
+					t.Error(err)
+					return
+				}
+				rounds.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if rounds.Load() < readers {
+		t.Errorf("only %d rounds ran", rounds.Load())
+	}
+}
+
+// readRound subscribes from last (the id of event from, or "" for live
+// with at least p events published before), reads up to perRound events
+// and checks that they follow each other and the resume point. A live round
+// stops when publishing is done, as it cannot know what it still gets.
+func readRound(b hub.Broker, last string, from, p, n, perRound int, done <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := b.Subscribe(last).Observe(rxgo.WithContext(ctx))
+	timeout := time.NewTimer(Stuck)
+	defer timeout.Stop()
+	prev := from // data of the last event seen; -1: none yet
+	for i := 0; i < perRound && prev < n-1; i++ {
+		var it rxgo.Item
+		var finished <-chan struct{}
+		if last == "" {
+			finished = done
+		}
+		select {
+		case it = <-ch:
+		case <-finished:
+			return nil
+		case <-timeout.C:
+			return fmt.Errorf("resuming from %d: no event after %d", from, prev)
+		}
+		if errors.Is(it.E, hub.ErrSlowSubscriber) {
+			return nil
+		}
+		if it.E != nil {
+			return fmt.Errorf("resuming from %d: error item %v", from, it.E)
+		}
+		ev := it.V.(encoder.MessageEvent)
+		if ev.Type == hub.GapEventType {
+			if i != 0 || last == "" {
+				return fmt.Errorf("resuming from %d: gap event at %d", from, i)
+			}
+			prev = -1 // the window follows, from wherever it starts now
+			continue
+		}
+		var got int
+		switch d := ev.Data.(type) {
+		case string:
+			got, _ = strconv.Atoi(d)
+		case []byte:
+			got, _ = strconv.Atoi(string(d))
+		case json.RawMessage:
+			got, _ = strconv.Atoi(string(d))
+		}
+		switch {
+		case prev >= 0 && got != prev+1:
+			return fmt.Errorf("resuming from %d (%q): event %d after %d", from, last, got, prev)
+		case prev < 0 && last == "" && got < p:
+			return fmt.Errorf("live subscription after %d events got the older %d", p, got)
+		}
+		prev = got
+	}
+	return nil
+}
+
+func testGap(t *testing.T, open func(*testing.T) hub.Broker) {
+	window := numbers(11, Window+10)
+	huge := string(make([]byte, 1<<20))
+	for _, tc := range []struct {
+		name string
+		id   func(ids, other []string) string
+	}{
+		{"an id older than the window", func(ids, _ []string) string { return ids[0] }},
+		{"an id of another broker (epoch)", func(_, other []string) string { return other[0] }},
+		{"an unknown id", func(_, _ []string) string { return "nope" }},
+		{"a malformed id", func(_, _ []string) string { return "-\x7f-1-" }},
+		{"a huge id, echoed at most 128 bytes", func(_, _ []string) string { return huge }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := open(t)
+			ids := publish(t, b, nil, numbers(1, Window+10)...)
+			other := open(t) // another process
+			id := tc.id(ids, publish(t, other, nil, "elsewhere"))
+
+			ch := observe(t, b.Subscribe(id))
+			gap := expectGap(t, ch, id)
+			again := observe(t, b.Subscribe(gap.ID)) // resuming from the gap's id
+			expectData(t, ch, window...)
+			expectData(t, again, window...)
+			expectNext(t, b, ch, again)
+		})
+	}
+	t.Run("the id just before the window is no gap", func(t *testing.T) {
+		b := open(t)
+		ids := publish(t, b, nil, numbers(1, Window+1)...)
+		ch := observe(t, b.Subscribe(ids[0]))
+		expectData(t, ch, numbers(2, Window+1)...)
+		expectNext(t, b, ch)
+	})
+}
+
+func testTopics(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	a := observe(t, b.Subscribe("", "a"))
+	ab := observe(t, b.Subscribe("", "a", "b", "a"))
+	every := observe(t, b.Subscribe(""))
+	first := publish(t, b, []string{"a"}, "to a")
+	publish(t, b, []string{"b"}, "to b")
+	publish(t, b, []string{"c"}, "to c")
+	publish(t, b, []string{"a", "b"}, "to a and b")
+	publish(t, b, []string{"b", "b", "c"}, "to b twice and c")
+	publish(t, b, nil, "to none: everyone")
+
+	expectData(t, a, "to a", "to a and b", "to none: everyone")
+	expectData(t, ab, "to a", "to b", "to a and b", "to b twice and c", "to none: everyone")
+	expectData(t, every, "to a", "to b", "to c", "to a and b", "to b twice and c", "to none: everyone")
+	expectNext(t, b, a, ab, every)
+
+	replay := observe(t, b.Subscribe(first[0], "b"))
+	expectData(t, replay, "to b", "to a and b", "to b twice and c", "to none: everyone", "marker")
+	expectNext(t, b, replay)
+}
+
+func testSlow(t *testing.T, open func(*testing.T) hub.Broker) {
+	const n = 4*MaxLag + 10
+	b := open(t)
+	stuck := observe(t, b.Subscribe(""))
+	healthy := observe(t, b.Subscribe(""))
+	var stuckPull pull.Iterator
+	if src, ok := b.Subscribe("").(pull.Source); ok {
+		stuckPull = src.Pull(t.Context())
+		defer stuckPull.Close()
+	}
+	for i := range n {
+		publish(t, b, nil, strconv.Itoa(i))
+		expectData(t, healthy, strconv.Itoa(i))
+	}
+	items := collect(t, stuck)
+	if len(items) == 0 || len(items) > n {
+		t.Fatalf("the stuck subscriber got %d items, want some events then the error", len(items))
+	}
+	for i, it := range items[:len(items)-1] {
+		if got := text(t, event(t, it)); got != strconv.Itoa(i) {
+			t.Fatalf("stuck item %d: %q", i, got)
+		}
+	}
+	end := items[len(items)-1].E
+	if !errors.Is(end, hub.ErrSlowSubscriber) {
+		t.Fatalf("last item %+v, want ErrSlowSubscriber", items[len(items)-1])
+	}
+	var rc interface{ Reconnect() bool }
+	if !errors.As(end, &rc) || !rc.Reconnect() {
+		t.Error("ErrSlowSubscriber does not ask the transport to end quietly (Reconnect() bool)")
+	}
+	if stuckPull != nil {
+		got := 0
+		for {
+			it, st := stuckPull.Next()
+			if st == pull.Empty {
+				t.Fatalf("a pulled subscriber %d events behind is not cut off (Next is Empty)", n-got)
+			}
+			if st == pull.Done {
+				t.Fatal("the pulled subscriber ended without ErrSlowSubscriber")
+			}
+			if it.E != nil {
+				if !errors.Is(it.E, hub.ErrSlowSubscriber) {
+					t.Fatalf("pulled error %v, want ErrSlowSubscriber", it.E)
+				}
+				break
+			}
+			got++
+		}
+		if _, st := stuckPull.Next(); st != pull.Done {
+			t.Errorf("after the cut-off Next is %v, want Done", st)
+		}
+	}
+	expectNext(t, b, healthy)
+}
+
+func testClose(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	every := observe(t, b.Subscribe(""))
+	some := observe(t, b.Subscribe("", "x", "y"))
+	publish(t, b, []string{"x"}, "last")
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, ch := range map[string]<-chan rxgo.Item{"every": every, "x y": some} {
+		items := collect(t, ch)
+		if len(items) != 1 || text(t, event(t, items[0])) != "last" {
+			t.Errorf("subscription %s got %v after Close, want the last event, then completion", name, items)
+		}
+	}
+	if _, err := b.Publish(t.Context(), encoder.MessageEvent{Data: "x"}); !errors.Is(err, hub.ErrClosed) {
+		t.Errorf("Publish after Close: %v, want ErrClosed", err)
+	}
+	if items := collect(t, observe(t, b.Subscribe(""))); len(items) != 0 {
+		t.Errorf("a subscription after Close got %v, want to complete at once", items)
+	}
+}
+
+type unmarshalable struct{ F func() }
+
+func testBadInput(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	live := observe(t, b.Subscribe(""))
+	first := publish(t, b, nil, "before")
+	for _, tc := range []struct {
+		name   string
+		ev     encoder.MessageEvent
+		topics []string
+		want   error
+	}{
+		{"a func value", encoder.MessageEvent{Data: func() {}}, nil, nil},
+		{"a struct holding a func", encoder.MessageEvent{Data: unmarshalable{F: func() {}}}, nil, nil},
+		{"a channel", encoder.MessageEvent{Data: make(chan int)}, nil, nil},
+		{"invalid json.RawMessage", encoder.MessageEvent{Data: json.RawMessage(`{"a":`)}, nil, nil},
+		{"an id set by the caller", encoder.MessageEvent{ID: "mine", Data: "x"}, nil, hub.ErrIDSet},
+		{"a type that injects fields", encoder.MessageEvent{Type: "x\ndata: y", Data: "x"}, nil, encoder.ErrInvalidType},
+		{"an empty topic", encoder.MessageEvent{Data: "x"}, []string{"a", ""}, hub.ErrEmptyTopic},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := b.Publish(t.Context(), tc.ev, tc.topics...)
+			if err == nil {
+				t.Fatalf("Publish = %q, nil; want an error", id)
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("Publish: %v, want %v", err, tc.want)
+			}
+			var fe *encoder.FieldError
+			if tc.want == nil && !errors.As(err, &fe) {
+				t.Errorf("Publish: %v, want an *encoder.FieldError", err)
+			}
+		})
+	}
+	publish(t, b, nil, "after")
+	expectData(t, live, "before", "after")
+	replay := observe(t, b.Subscribe(first[0]))
+	expectData(t, replay, "after")
+	expectNext(t, b, live, replay)
+
+	if _, err := collectErr(t, b.Subscribe("", "")); !errors.Is(err, hub.ErrEmptyTopic) {
+		t.Errorf("Subscribe with an empty topic ended with %v, want ErrEmptyTopic", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := b.Publish(ctx, encoder.MessageEvent{Data: "x"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Publish with a done context: %v, want context.Canceled", err)
+	}
+}
+
+// collectErr returns the items of obs and the error it ends with.
+func collectErr(t *testing.T, obs rxgo.Observable) ([]rxgo.Item, error) {
+	t.Helper()
+	items := collect(t, observe(t, obs))
+	if len(items) > 0 && items[len(items)-1].E != nil {
+		return items[:len(items)-1], items[len(items)-1].E
+	}
+	return items, nil
+}
+
+func testEncoding(t *testing.T, open func(*testing.T) hub.Broker) {
+	b := open(t)
+	ch := observe(t, b.Subscribe(""))
+	raw := []byte("raw bytes")
+	msg := map[string]any{"html": "<b>&</b>", "n": 1}
+	for _, ev := range []encoder.MessageEvent{
+		{Data: "a string"},
+		{Data: raw},
+		{Data: json.RawMessage(`{"ok":true}`)},
+		{Data: msg, Type: "json"},
+		{Comment: "no data"},
+	} {
+		if _, err := b.Publish(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copy(raw, "XXX") // the publisher reuses its buffer
+	msg["n"] = 2
+	for i, want := range []string{"a string", "raw bytes", `{"ok":true}`, `{"html":"<b>&</b>","n":1}`} {
+		ev := event(t, receive(t, ch))
+		if got := text(t, ev); got != want {
+			t.Errorf("event %d: data %q, want %q", i, got, want)
+		}
+		if ev.ID == "" {
+			t.Errorf("event %d has no id", i)
+		}
+	}
+	if ev := event(t, receive(t, ch)); ev.Comment != "no data" || ev.Data != nil {
+		t.Errorf("comment-only event %+v", ev)
+	}
+	expectNext(t, b, ch)
+}

@@ -1,0 +1,25 @@
+package hub_test
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/rxsse/rxsse/observable/hub"
+	"github.com/rxsse/rxsse/observable/hub/hubtest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// quiet is a logger for hubs whose cut-offs and gaps are expected.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestTheHubPassesTheBrokerConformanceSuite(t *testing.T) {
+	hubtest.Run(t, func(t *testing.T) hub.Broker {
+		return hub.New(hub.WithReplayCount(hubtest.Window), hub.WithBuffer(hubtest.MaxLag), hub.WithLogger(quiet))
+	})
+}

@@ -1,0 +1,83 @@
+package hub
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/observable"
+)
+
+// Defaults for the hub's options.
+const (
+	// DefaultReplayCount is how many events a Hub retains for replay.
+	DefaultReplayCount = 1024
+	// DefaultBuffer is how many events a subscriber may fall behind
+	// before the hub cuts it off.
+	DefaultBuffer = fanout.DefaultMaxLag
+)
+
+// Option configures a Hub.
+type Option func(*config)
+
+type config struct {
+	replayCount int
+	replayAge   time.Duration
+	buffer      int
+	clock       observable.Clock
+	logger      *slog.Logger
+	observer    Observer
+}
+
+func newConfig(opts []Option) config {
+	c := config{replayCount: DefaultReplayCount, buffer: DefaultBuffer}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	if c.clock == nil {
+		c.clock = observable.RealClock{}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	c.replayCount = max(c.replayCount, 0)
+	c.buffer = max(c.buffer, 1)
+	return c
+}
+
+// WithReplayCount makes the hub retain at most the last n events for replay
+// (DefaultReplayCount by default). Zero retains nothing: a subscription
+// then replays nothing, and resuming is exact only from the latest id.
+func WithReplayCount(n int) Option { return func(c *config) { c.replayCount = n } }
+
+// WithReplayAge also drops retained events older than d, measured on the
+// hub's clock; zero or less (the default) keeps them until WithReplayCount
+// pushes them out. Old events are dropped when an event is published or a
+// subscription starts, without a timer. It bounds replay only, not live
+// delivery.
+func WithReplayAge(d time.Duration) Option { return func(c *config) { c.replayAge = d } }
+
+// WithBuffer sets the lag bound: a subscriber that has not yet read more
+// than n of the events published to its topics is cut off with
+// ErrSlowSubscriber, the next time it reads (DefaultBuffer, 4096, by
+// default; at least 1). A subscriber costs no memory per event: every
+// subscription with the same topics reads one shared ring of the last n
+// events of those topics, so the bound is on lag, not on a queue a burst
+// could fill. A client of a transport whose socket stops draining is
+// usually ended first by the transport's write timeout.
+func WithBuffer(n int) Option { return func(c *config) { c.buffer = n } }
+
+// WithClock makes the hub read time (for WithReplayAge) from c instead of
+// the real clock, so a test can drive it with a clocktest.Clock.
+func WithClock(c observable.Clock) Option { return func(h *config) { h.clock = c } }
+
+// WithLogger sets the logger for subscriptions, cut-offs and gaps
+// (slog.Default() by default). Subscribing and leaving are logged at Debug,
+// gaps at Info, cut-offs at Warn. A client's Last-Event-ID is logged
+// truncated to 128 bytes.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithObserver reports the hub's activity to o, for metrics.
+func WithObserver(o Observer) Option { return func(c *config) { c.observer = o } }
