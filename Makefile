@@ -4,13 +4,17 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 PORT        ?= 3000
 
-.PHONY: all run test unit e2e-deps bench lint fuzz tidy-check clean
+.PHONY: all run cluster test unit e2e-deps bench lint fuzz tidy-check clean
 
 all: lint test
 
 ## run: start the seed example (examples/hello) on :$(PORT)
 run:
 	PORT=$(PORT) $(GO) run ./examples/hello
+
+## cluster: examples/chat on NATS JetStream: an embedded NATS server (or NATS_URL) and three instances on :3001-:3003
+cluster:
+	$(GO) run ./examples/cluster
 
 ## test: every test with -race, browser and npm-client end-to-end tests included
 test: e2e-deps

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rxsse/rxsse/internal/e2e"
+)
+
+// switchProxy is the load balancer in front of the instances: it forwards
+// to one upstream, which the test switches, and watches the event streams
+// it forwards.
+type switchProxy struct {
+	mu       sync.Mutex
+	upstream *url.URL
+	streams  []streamRequest // every event stream request, in order
+	sent     bytes.Buffer    // every byte of every event stream forwarded
+	changed  chan struct{}   // closed and replaced when sent grows
+}
+
+// streamRequest is an event stream request as the proxy forwarded it.
+type streamRequest struct {
+	upstream    string
+	lastEventID string // the header the browser sent on reconnecting
+	query       string
+}
+
+func newSwitchProxy(to string) *switchProxy {
+	p := &switchProxy{changed: make(chan struct{})}
+	p.switchTo(to)
+	return p
+}
+
+func (p *switchProxy) switchTo(to string) {
+	u, _ := url.Parse(to)
+	p.mu.Lock()
+	p.upstream = u
+	p.mu.Unlock()
+}
+
+func (p *switchProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	up := p.upstream
+	if r.Header.Get("Accept") == "text/event-stream" {
+		p.streams = append(p.streams, streamRequest{upstream: up.Host, lastEventID: r.Header.Get("Last-Event-ID"), query: r.URL.RawQuery})
+	}
+	p.mu.Unlock()
+	rp := &httputil.ReverseProxy{
+		Rewrite:       func(pr *httputil.ProxyRequest) { pr.SetURL(up) },
+		FlushInterval: -1,
+		ModifyResponse: func(resp *http.Response) error {
+			if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+				resp.Body = &watchedBody{ReadCloser: resp.Body, p: p}
+			}
+			return nil
+		},
+	}
+	rp.ServeHTTP(w, r)
+}
+
+// watchedBody copies what it reads into the proxy's record.
+type watchedBody struct {
+	io.ReadCloser
+	p *switchProxy
+}
+
+func (b *watchedBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	if n > 0 {
+		b.p.mu.Lock()
+		b.p.sent.Write(buf[:n])
+		close(b.p.changed)
+		b.p.changed = make(chan struct{})
+		b.p.mu.Unlock()
+	}
+	return n, err
+}
+
+// waitForwarded waits until the proxy has forwarded the event with id.
+func (p *switchProxy) waitForwarded(t *testing.T, id string) {
+	t.Helper()
+	timeout := time.NewTimer(20 * time.Second)
+	defer timeout.Stop()
+	for {
+		p.mu.Lock()
+		done := bytes.Contains(p.sent.Bytes(), []byte("id: "+id+"\n"))
+		changed := p.changed
+		p.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("the proxy never forwarded event %s", id)
+		}
+	}
+}
+
+func (p *switchProxy) requests() []streamRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.streams)
+}
+
+// A page streams through a load balancer from instance A; A is stopped and
+// the balancer now leads to B: the page's EventSource reconnects by itself,
+// resumes on B with Last-Event-ID, and shows every message once, in order.
+func TestABrowserResumesOnAnotherInstanceWhenItsInstanceStops(t *testing.T) {
+	c := newTestCluster(t, 2)
+	a, b := c.instances[0], c.instances[1]
+	proxy := newSwitchProxy(a.url())
+	srv := httptest.NewServer(proxy)
+	// Cleanups run last first: the instances stop, ending the streams,
+	// before the proxy waits for its requests.
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { c.close() })
+
+	var want []string
+	say := func(in *instance, name, text string) string {
+		want = append(want, name+": "+text)
+		return post(t, in, "lobby", name, text)
+	}
+	say(a, "alice", "history 1")
+	say(a, "bob", "history 2")
+	run := e2e.StartBrowserPage(t, srv.URL+"/?room=lobby", "#messages li", 6, 30*time.Second)
+	proxy.waitForwarded(t, say(a, "alice", "live on A"))
+	last := say(a, "bob", "live on A, then A stops")
+	proxy.waitForwarded(t, last)
+
+	proxy.switchTo(b.url())
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	proxy.waitForwarded(t, say(b, "carol", "while the page reconnects")) // on its new stream, from B
+	say(b, "carol", "after the resume")
+	res := run.Wait()
+	if res.TimedOut || !slices.Equal(res.Texts, want) {
+		t.Errorf("the page showed %q\nwant %q", res.Texts, want)
+	}
+	reqs := proxy.requests()
+	if len(reqs) < 2 || reqs[0].query != "lastEventId=0" || reqs[0].upstream != strings.TrimPrefix(a.url(), "http://") {
+		t.Fatalf("stream requests %+v: want the join on A with ?lastEventId=0 first", reqs)
+	}
+	resumed := reqs[len(reqs)-1]
+	if resumed.upstream != strings.TrimPrefix(b.url(), "http://") || resumed.lastEventID != last {
+		t.Errorf("the page resumed with %+v, want on B after %s", resumed, last)
+	}
+	if len(res.ConsoleErrors) > 0 || len(res.PageErrors) > 0 {
+		t.Errorf("console errors %q, page errors %q", res.ConsoleErrors, res.PageErrors)
+	}
+}
+
+// streamWatcher records what each instance writes on its event streams.
+type streamWatcher struct {
+	mu       sync.Mutex
+	sent     map[string]*bytes.Buffer // by instance
+	requests map[string][]string      // the query of each stream request, by instance
+	changed  chan struct{}
+}
+
+func newStreamWatcher() *streamWatcher {
+	return &streamWatcher{sent: map[string]*bytes.Buffer{}, requests: map[string][]string{}, changed: make(chan struct{})}
+}
+
+func (sw *streamWatcher) wrap(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") != "text/event-stream" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		sw.mu.Lock()
+		sw.requests[name] = append(sw.requests[name], r.URL.RawQuery)
+		sw.mu.Unlock()
+		h.ServeHTTP(&teeWriter{ResponseWriter: w, sw: sw, name: name}, r)
+	})
+}
+
+// teeWriter copies what the instance writes to the watcher.
+type teeWriter struct {
+	http.ResponseWriter
+	sw   *streamWatcher
+	name string
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	n, err := t.ResponseWriter.Write(p)
+	t.sw.mu.Lock()
+	if t.sw.sent[t.name] == nil {
+		t.sw.sent[t.name] = new(bytes.Buffer)
+	}
+	t.sw.sent[t.name].Write(p[:n])
+	close(t.sw.changed)
+	t.sw.changed = make(chan struct{})
+	t.sw.mu.Unlock()
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushes,
+// deadlines).
+func (t *teeWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+// waitSent waits until instance has written the event with id.
+func (sw *streamWatcher) waitSent(t *testing.T, instance, id string) {
+	t.Helper()
+	timeout := time.NewTimer(20 * time.Second)
+	defer timeout.Stop()
+	for {
+		sw.mu.Lock()
+		done := sw.sent[instance] != nil && bytes.Contains(sw.sent[instance].Bytes(), []byte("id: "+id+"\n"))
+		changed := sw.changed
+		sw.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("instance %s never sent event %s", instance, id)
+		}
+	}
+}
+
+// Without a load balancer, the page fails over by itself: streaming from
+// A, which stops, it finds B alive, streams from B resuming after the last
+// message it showed, and posts there.
+func TestThePageFailsOverToAnotherInstanceWhenItsInstanceStops(t *testing.T) {
+	sw := newStreamWatcher()
+	c := newTestCluster(t, 2, func(cfg *clusterConfig) { cfg.wrap = sw.wrap })
+	a, b := c.instances[0], c.instances[1]
+
+	var want []string
+	say := func(in *instance, name, text string) string {
+		want = append(want, name+": "+text)
+		return post(t, in, "lobby", name, text)
+	}
+	say(a, "alice", "history")
+	run := e2e.StartBrowserPage(t, a.url()+"/?room=lobby", "#messages li", 5, 30*time.Second)
+	sw.waitSent(t, "A", say(a, "alice", "live on A"))
+	last := say(a, "bob", "live on A, then A stops")
+	sw.waitSent(t, "A", last)
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	sw.waitSent(t, "B", say(b, "carol", "while the page fails over"))
+	say(b, "carol", "after the failover")
+	res := run.Wait()
+	if res.TimedOut || !slices.Equal(res.Texts, want) {
+		t.Errorf("the page showed %q\nwant %q", res.Texts, want)
+	}
+	sw.mu.Lock()
+	onB := slices.Clone(sw.requests["B"])
+	sw.mu.Unlock()
+	if len(onB) == 0 || onB[0] != "lastEventId="+url.QueryEscape(last) {
+		t.Errorf("stream requests on B: %q, want the first to resume after %s", onB, last)
+	}
+	// Loads that fail while A is down are expected console errors; the
+	// page's own code must not throw.
+	if len(res.PageErrors) > 0 {
+		t.Errorf("page errors %q", res.PageErrors)
+	}
+}

@@ -1,0 +1,444 @@
+package natshub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
+)
+
+// Broker is a hub.Broker on a NATS JetStream stream. Every instance of an
+// application creates its own Broker on the same stream: an event
+// published on any instance reaches the subscribers of all, and its id,
+// "<epoch>-<stream sequence>", resumes on any.
+//
+// Each Broker runs one JetStream consumer, which feeds an in-memory
+// fan-out: however many subscribers an instance has, it costs the NATS
+// servers one consumer. Create a Broker with New; it is safe for
+// concurrent use.
+type Broker struct {
+	cfg    config
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	prefix string
+
+	ctx      context.Context // cancelled by Close
+	cancel   context.CancelFunc
+	status   chan nats.Status
+	advisory *nats.Subscription // the stream's deletion advisories
+	failed   chan *session      // a session whose consumer failed
+	done     chan struct{}      // closed when run returns
+
+	acked   atomic.Uint64  // the latest sequence this instance published
+	readers sync.WaitGroup // goroutines reading the stream for resumes
+
+	mu     sync.Mutex
+	closed bool
+	sess   *session // the latest session; never nil after New
+	stream jetstream.Stream
+	epoch  string
+}
+
+// session is one stretch of uninterrupted consuming: the local fan-out and
+// the consumer that feeds it. When the consumer fails, the session ends, its
+// subscribers end with ErrUnavailable, and the next session starts after
+// the last event this one appended.
+type session struct {
+	log   *fanout.Log
+	epoch string
+	base  uint64 // the stream sequence before the first event this session appends
+	live  uint64 // where the session started to be live: a subscription for live events only starts after it
+	// maxMsgs is the stream's limit by count (0: none): an event more than
+	// maxMsgs behind the latest is gone from the stream, even if the
+	// fan-out, lagging behind, still holds it.
+	maxMsgs uint64
+
+	mu      sync.Mutex
+	ended   bool
+	endErr  error  // why the session ended: ErrUnavailable, or nil when the broker closed
+	last    uint64 // stream sequence of the latest event appended
+	lastDel uint64 // consumer delivery sequence of that event
+	cc      jetstream.ConsumeContext
+	caught  chan struct{} // closed once last reaches catchUp; nil if nobody waits
+	catchUp uint64
+}
+
+// ErrUnavailable ends the subscriptions of an instance that lost its NATS
+// connection or consumer, and is the error Subscribe's streams carry
+// while that lasts. The instance recovers by itself when NATS is back.
+//
+// It implements transport.Reconnecter: the transport ends the stream
+// without an error frame, and the client reconnects with Last-Event-ID,
+// to this instance or another one, and misses nothing.
+var ErrUnavailable error = unavailableError{}
+
+type unavailableError struct{}
+
+func (unavailableError) Error() string {
+	return "natshub: NATS unavailable, stream ended (it can resume with Last-Event-ID)"
+}
+
+// Reconnect reports that the client should reconnect.
+func (unavailableError) Reconnect() bool { return true }
+
+// New binds the stream (see WithStream), creating it if it does not exist,
+// and starts consuming it from its current end. nc must be connected; the
+// Broker never closes it, and keeps working across its reconnections.
+// Close the Broker before nc.
+func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Broker, error) {
+	if nc == nil {
+		return nil, errors.New("natshub: nil connection")
+	}
+	cfg := newConfig(opts)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("natshub: %w", err)
+	}
+	b := &Broker{
+		cfg:    cfg,
+		nc:     nc,
+		js:     js,
+		prefix: "rxsse." + cfg.stream,
+		failed: make(chan *session, 1),
+		done:   make(chan struct{}),
+	}
+	if err := b.start(ctx, true); err != nil {
+		return nil, err
+	}
+	// NATS announces a deleted stream on an advisory subject: the consumer
+	// may not notice it at once, and the stream may be recreated at once.
+	deleted, err := nc.Subscribe("$JS.EVENT.ADVISORY.STREAM.DELETED."+cfg.stream, func(*nats.Msg) {
+		b.fail(b.current())
+	})
+	if err != nil {
+		b.current().end(nil)
+		return nil, fmt.Errorf("natshub: %w", err)
+	}
+	b.advisory = deleted
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.status = nc.StatusChanged(nats.CONNECTED, nats.DISCONNECTED, nats.RECONNECTING, nats.CLOSED)
+	go b.run()
+	return b, nil
+}
+
+// start binds the stream and starts a session with its consumer. The first
+// session is live from the stream's end; a later one continues after the
+// last event the previous one appended, unless the stream was recreated (a
+// new epoch) or has dropped the events in between. Either way the consumer
+// starts up to WithLocalWindow events earlier, so that the fan-out's window
+// is warm and resumes right after a start are served from memory.
+func (b *Broker) start(ctx context.Context, first bool) error {
+	stream, info, err := ensureStream(ctx, b.js, b.cfg, b.prefix)
+	if err != nil {
+		return err
+	}
+	epoch := epochOf(info.Created)
+	b.mu.Lock()
+	prev := b.sess
+	b.mu.Unlock()
+	pos := info.State.LastSeq
+	if !first && prev != nil && prev.epoch == epoch {
+		prev.mu.Lock()
+		last := prev.last
+		prev.mu.Unlock()
+		if last+1 >= info.State.FirstSeq {
+			pos = last // nothing lost in between: continue where it stopped
+		} else {
+			b.cfg.logger.Warn("natshub: events dropped from the stream while disconnected", "stream", b.cfg.stream, "last", last, "first", info.State.FirstSeq)
+		}
+	} else if !first && prev != nil {
+		b.cfg.logger.Warn("natshub: the stream was recreated: new epoch", "stream", b.cfg.stream, "old", prev.epoch, "new", epoch)
+	}
+	from := max(info.State.FirstSeq, pos+1-min(pos, uint64(b.cfg.localWindow)), 1)
+	from = min(from, pos+1)
+
+	s := &session{
+		log:   fanout.New(b.fanoutConfig(info.Config)),
+		epoch: epoch,
+		base:  from - 1,
+		live:  pos,
+		last:  from - 1,
+	}
+	if info.Config.MaxMsgs > 0 {
+		s.maxMsgs = uint64(info.Config.MaxMsgs)
+	}
+	cons, err := stream.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		Description:       "rxsse instance fan-out",
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       from,
+		AckPolicy:         jetstream.AckNonePolicy,
+		MemoryStorage:     true,
+		Replicas:          1,
+		InactiveThreshold: time.Minute,
+	})
+	if err != nil {
+		s.log.Close()
+		return fmt.Errorf("natshub: consumer on %q: %w", b.cfg.stream, err)
+	}
+	// Heartbeats every 5 s: a consumer that is gone without a word is
+	// noticed within 10 s.
+	cc, err := cons.Consume(s.append(b), jetstream.ConsumeErrHandler(b.consumeError(s)), jetstream.PullHeartbeat(5*time.Second))
+	if err != nil {
+		s.log.Close()
+		return fmt.Errorf("natshub: consume %q: %w", b.cfg.stream, err)
+	}
+	s.mu.Lock()
+	s.cc = cc
+	s.mu.Unlock()
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		s.end(nil)
+		return hub.ErrClosed
+	}
+	b.stream, b.epoch, b.sess = stream, epoch, s
+	return nil
+}
+
+// fanoutConfig is the configuration of a session's local fan-out. Its
+// window never holds more than the stream does, so that a resume the
+// stream would answer with a gap is not served from memory instead.
+func (b *Broker) fanoutConfig(sc jetstream.StreamConfig) fanout.Config {
+	replay := b.cfg.localWindow
+	if sc.MaxMsgs > 0 {
+		replay = int(min(int64(replay), sc.MaxMsgs))
+	}
+	cfg := fanout.Config{
+		Replay:    replay,
+		ReplayAge: sc.MaxAge,
+		MaxLag:    b.cfg.buffer,
+		ErrSlow:   hub.ErrSlowSubscriber,
+	}
+	if o := b.cfg.observer; o != nil {
+		cfg.OnEnd = func(r fanout.EndReason) { o.Unsubscribed(hub.EndReason(r)) }
+	}
+	return cfg
+}
+
+// append returns the consumer's message handler: it appends each event to
+// the session's fan-out. NATS calls it on one goroutine, in stream order.
+func (s *session) append(b *Broker) jetstream.MessageHandler {
+	return func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			b.cfg.logger.Error("natshub: message without metadata", "stream", b.cfg.stream, "err", err)
+			return
+		}
+		seq := md.Sequence.Stream
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.ended {
+			return
+		}
+		if md.Sequence.Consumer != s.lastDel+1 || seq <= s.last {
+			// A delivery was lost (it can be, without acks, across a
+			// reconnection): start again after the last event appended.
+			b.cfg.logger.Warn("natshub: consumer skipped a delivery, restarting it", "stream", b.cfg.stream, "last", s.last, "got", seq)
+			b.fail(s)
+			return
+		}
+		s.lastDel = md.Sequence.Consumer
+		e, err := readMsg(seq, md.Timestamp, m.Headers(), m.Data())
+		if err != nil {
+			// Not written by a Broker: skip it, and say so once per message.
+			b.cfg.logger.Error("natshub: skipping a message", "stream", b.cfg.stream, "seq", seq, "err", err)
+			s.last = seq
+			return
+		}
+		e.ev.ID = formatID(s.epoch, seq)
+		delivered, err := s.log.Append(fanout.Event{Seq: seq, Time: e.time, Topics: e.topics, Item: rxgo.Of(e.ev)})
+		if err != nil {
+			return // closed: the session is ending
+		}
+		if o := b.cfg.observer; o != nil {
+			o.Published(delivered, time.Since(md.Timestamp))
+		}
+		s.last = seq
+		if s.caught != nil && seq >= s.catchUp {
+			close(s.caught)
+			s.caught = nil
+		}
+	}
+}
+
+// waitFor returns a channel closed once the session has appended the event
+// of sequence seq or has ended, or nil if either is already the case. Only
+// Close calls it.
+func (s *session) waitFor(seq uint64) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last >= seq || s.ended {
+		return nil
+	}
+	s.caught, s.catchUp = make(chan struct{}), seq
+	return s.caught
+}
+
+// consumeError returns the consumer's error handler: an error that stops
+// the consumer ends the session, and run starts another.
+func (b *Broker) consumeError(s *session) jetstream.ConsumeErrHandler {
+	return func(_ jetstream.ConsumeContext, err error) {
+		switch {
+		case errors.Is(err, jetstream.ErrNoHeartbeat),
+			errors.Is(err, jetstream.ErrConsumerDeleted),
+			errors.Is(err, jetstream.ErrConsumerNotFound),
+			errors.Is(err, jetstream.ErrBadRequest),
+			errors.Is(err, jetstream.ErrConnectionClosed):
+			b.cfg.logger.Warn("natshub: consumer failed", "stream", b.cfg.stream, "err", err)
+			b.fail(s)
+		default:
+			b.cfg.logger.Debug("natshub: consumer", "stream", b.cfg.stream, "err", err)
+		}
+	}
+}
+
+// fail asks run to end session s, if it is still the current one, and
+// start another.
+func (b *Broker) fail(s *session) {
+	select {
+	case b.failed <- s:
+	default:
+	}
+}
+
+// end ends the session: its consumer stops, and its subscriptions, after
+// the events already appended, end with err (nil: they complete).
+func (s *session) end(err error) {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended, s.endErr = true, err
+	if s.caught != nil {
+		close(s.caught)
+		s.caught = nil
+	}
+	cc := s.cc
+	s.mu.Unlock()
+	if cc != nil {
+		cc.Stop()
+	}
+	s.log.Close()
+}
+
+// endError reports whether the session ended, and with which error.
+func (s *session) endError() (ended bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended, s.endErr
+}
+
+// run watches the connection and the consumer until Close: it ends the
+// session when either fails, and starts a new one, with a growing delay
+// between attempts, once NATS answers again.
+func (b *Broker) run() {
+	defer close(b.done)
+	const minDelay, maxDelay = 50 * time.Millisecond, 2 * time.Second
+	delay := minDelay
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	down := false
+	interrupt := func() {
+		if !down {
+			down = true
+			b.current().end(ErrUnavailable)
+			b.cfg.logger.Warn("natshub: consuming interrupted; subscribers will reconnect", "stream", b.cfg.stream)
+		}
+	}
+	for {
+		select {
+		case <-b.ctx.Done():
+			return
+		case st := <-b.status:
+			if st != nats.CONNECTED {
+				interrupt()
+				retry.Stop()
+				continue
+			}
+			delay = minDelay
+			retry.Reset(0)
+		case s := <-b.failed:
+			if s != b.current() {
+				continue // an earlier session: already replaced
+			}
+			interrupt()
+			retry.Reset(delay)
+		case <-retry.C:
+			if !down || !b.nc.IsConnected() {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+			err := b.start(ctx, false)
+			cancel()
+			if err != nil {
+				b.cfg.logger.Warn("natshub: cannot consume yet", "stream", b.cfg.stream, "err", err, "retry", delay)
+				retry.Reset(delay)
+				delay = min(2*delay, maxDelay)
+				continue
+			}
+			down, delay = false, minDelay
+			b.cfg.logger.Info("natshub: consuming again", "stream", b.cfg.stream)
+		}
+	}
+}
+
+// current returns the current session.
+func (b *Broker) current() *session {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sess
+}
+
+// Close stops consuming and ends every subscription of this instance (each
+// completes after the events it already has), and makes Publish fail with
+// hub.ErrClosed. It neither deletes the stream nor closes the connection.
+// It returns nil; calling it again does nothing.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	s := b.sess
+	b.mu.Unlock()
+	// What this instance published reaches its own subscribers before they
+	// complete, if the consumer delivers it soon enough.
+	if ch := s.waitFor(b.acked.Load()); ch != nil {
+		t := time.NewTimer(closeWait)
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	b.cancel()
+	<-b.done
+	b.advisory.Unsubscribe()
+	b.nc.RemoveStatusListener(b.status)
+	b.current().end(nil)
+	b.readers.Wait()
+	return nil
+}
+
+// closeWait bounds how long Close waits for the consumer to deliver what
+// this instance published.
+const closeWait = 2 * time.Second
+
+// panicError is the error item of a panic in a function fused into a
+// subscription (Map, Filter).
+func panicError(v any) error { return &observable.PanicError{Value: v, Stack: debug.Stack()} }

@@ -1,0 +1,24 @@
+package natshub
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rxsse/rxsse/observable/hub"
+	"github.com/rxsse/rxsse/observable/hub/hubtest"
+)
+
+// Each broker of the suite is an instance on a stream of its own, so that
+// two brokers stand for two processes with different epochs.
+func TestConformance(t *testing.T) {
+	n := startNATS(t)
+	var streams atomic.Int64
+	hubtest.Run(t, func(t *testing.T) hub.Broker {
+		return newBroker(t, connect(t, n.url),
+			WithStream(fmt.Sprintf("CONFORMANCE%d", streams.Add(1))),
+			WithReplayCount(hubtest.Window),
+			WithBuffer(hubtest.MaxLag),
+			WithMemoryStorage())
+	})
+}
