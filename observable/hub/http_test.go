@@ -484,3 +484,97 @@ func (o *countingObserver) waitEnded(t *testing.T, reason hub.EndReason, n int) 
 		}
 	}
 }
+
+// A server that shuts down in the middle of a burst ends its streams at
+// once; the client resumes on the next server of the same hub (a restarted
+// listener, or another instance of a distributed broker) with the last id it
+// decoded, and loses and duplicates nothing.
+func TestShutdownDuringABurstLosesNothingForAClientThatResumes(t *testing.T) {
+	ssetest.NoLeaks(t)
+	// 20 MB of events: more than the connection's buffers hold, so the
+	// server is still writing (or blocked writing) when it shuts down.
+	const n = 20000
+	pad := strings.Repeat("x", 1000)
+	h := hub.New(hub.WithLogger(quiet), hub.WithReplayCount(n))
+	t.Cleanup(func() { h.Close() })
+	c := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(c.CloseIdleConnections)
+
+	serve := func() (url string, shutdown func() error) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- transport.Serve(ctx, &http.Server{Handler: route(h)}, ln) }()
+		return "http://" + ln.Addr().String(), func() error { cancel(); return <-served }
+	}
+
+	urlA, shutdownA := serve()
+	resp := get(t, c, urlA, "")
+	published := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if _, err := h.Publish(context.Background(), encoder.MessageEvent{Data: strconv.Itoa(i) + ":" + pad}); err != nil {
+				published <- err
+				return
+			}
+		}
+		published <- nil
+	}()
+
+	next, last := 0, ""
+	// One decoder per response: it buffers what it has read ahead.
+	read := func(dec *encoder.Decoder, until int) (ended bool) {
+		for ev, err := range dec.Events() {
+			if err != nil {
+				return true
+			}
+			if want := strconv.Itoa(next) + ":" + pad; ev.Data != want {
+				t.Fatalf("got %.20q…, want %.20q…", ev.Data, want)
+			}
+			next++
+			last = ev.LastEventID
+			if next == until {
+				return false
+			}
+		}
+		return true
+	}
+	dec := encoder.NewDecoder(resp.Body)
+	read(dec, 500)
+	shutdownDone := make(chan error, 1)
+	go func() { shutdownDone <- shutdownA() }()
+	// The stream ends at once: what the client still decodes is what A
+	// wrote before it stopped.
+	if !read(dec, n) {
+		t.Fatal("server A delivered the whole burst: the shutdown came too late to test anything")
+	}
+	resp.Body.Close()
+	select {
+	case err := <-shutdownDone:
+		if err != nil {
+			t.Fatalf("shutdown of A: %v", err)
+		}
+	case <-time.After(stuck):
+		t.Fatal("server A did not shut down")
+	}
+
+	urlB, shutdownB := serve()
+	t.Cleanup(func() { shutdownB() })
+	// Like EventSource, reconnect whenever the stream ends quietly: a
+	// client that resumes far behind a burst still in progress may be cut
+	// for lagging more than WithBuffer events, and resumes again.
+	for reconnects := 0; next < n; reconnects++ {
+		if reconnects > n/hub.DefaultBuffer+2 {
+			t.Fatalf("%d reconnects to B and only %d of %d events", reconnects, next, n)
+		}
+		resp = get(t, c, urlB, last)
+		read(encoder.NewDecoder(resp.Body), n)
+		resp.Body.Close()
+	}
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+}
