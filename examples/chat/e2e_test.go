@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/internal/e2e"
 	"github.com/rxsse/rxsse/observable/hub"
 )
@@ -64,7 +65,7 @@ func (k *streamKiller) kill(w http.ResponseWriter, r *http.Request) {
 	k.mu.Unlock()
 	const n = 3
 	for i := 1; i <= n; i++ {
-		data := message{Name: "server", Text: fmt.Sprintf("while A was away %d", i)}
+		data := rooms.Message{Name: "server", Text: fmt.Sprintf("while A was away %d", i)}
 		if _, err := k.hub.Publish(r.Context(), encoder.MessageEvent{Data: data}, "lobby"); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
@@ -49,7 +50,7 @@ func post(t *testing.T, h http.Handler, room, body string) (int, string) {
 }
 
 func chat(id, name, text string) encoder.Event {
-	data, _ := json.Marshal(message{Name: name, Text: text})
+	data, _ := json.Marshal(rooms.Message{Name: name, Text: text})
 	return encoder.Event{Type: "message", Data: string(data), LastEventID: id}
 }
 

@@ -5,96 +5,20 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/controller"
-	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/metrics"
 	"github.com/rxsse/rxsse/observable/hub"
-	"github.com/rxsse/rxsse/transport"
 )
 
 //go:embed index.html
 var indexHTML []byte
-
-// Limits on what a client may post, as in examples/chat.
-const (
-	maxName = 40
-	maxText = 500
-	maxBody = 4 << 10
-)
-
-var roomName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
-
-// message is what a room's stream carries, as JSON.
-type message struct {
-	Name string `json:"name"`
-	Text string `json:"text"`
-}
-
-// roomController serves the rooms: rooms are topics. It is examples/chat's,
-// on a hub.Broker: it does not know the Broker is NATS.
-type roomController struct {
-	hub      hub.Broker
-	retry    time.Duration
-	observer transport.Observer // open streams, events and bytes, for /metrics
-}
-
-func (roomController) Prefix() string { return "/rooms/{room}" }
-
-func (c roomController) Routes(r controller.Router) {
-	r.Post("/messages", c.post)
-	// The Broker numbers the events; the transport's own per-connection
-	// ids would break resuming, so they are off.
-	r.Sse("/events", c.events, transport.WithAutoID(false), transport.WithRetry(c.retry), transport.WithObserver(c.observer))
-}
-
-func (c roomController) post(w http.ResponseWriter, r *http.Request) {
-	name := chi.URLParam(r, "room")
-	if !roomName.MatchString(name) {
-		http.Error(w, "no such room: a room is 1 to 40 letters, digits, - or _", http.StatusNotFound)
-		return
-	}
-	var m message
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&m); err != nil {
-		http.Error(w, "want a JSON body {\"name\":..., \"text\":...}", http.StatusBadRequest)
-		return
-	}
-	if n := utf8.RuneCountInString(m.Name); n == 0 || n > maxName || !utf8.ValidString(m.Name) {
-		http.Error(w, "name: 1 to 40 characters", http.StatusBadRequest)
-		return
-	}
-	if n := utf8.RuneCountInString(m.Text); n == 0 || n > maxText || !utf8.ValidString(m.Text) {
-		http.Error(w, "text: 1 to 500 characters", http.StatusBadRequest)
-		return
-	}
-	id, err := c.hub.Publish(r.Context(), encoder.MessageEvent{Data: m}, name)
-	if err != nil {
-		http.Error(w, "not published", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(map[string]string{"id": id})
-}
-
-// events streams a room. The page joins with ?lastEventId=0 to get the
-// room's recent messages: "0" is no id of any broker, so the Broker sends
-// the gap event, then every retained message of the room.
-func (c roomController) events(r *http.Request) rxgo.Observable {
-	name := chi.URLParam(r, "room")
-	if !roomName.MatchString(name) {
-		return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room"))
-	}
-	return c.hub.Subscribe(transport.LastEventID(r), name)
-}
 
 // clusterController serves the page and the demo's controls.
 type clusterController struct {
@@ -180,7 +104,11 @@ func cors(next http.Handler) http.Handler {
 func newHandler(in *instance, b hub.Broker, rec *metrics.Recorder, reg *prometheus.Registry) http.Handler {
 	r := chi.NewRouter()
 	r.Use(cors)
-	controller.Mount(r, roomController{hub: b, retry: in.c.cfg.retry, observer: rec})
+	// The rooms are examples/chat's controller, unchanged: only the Broker
+	// differs. The page joins with ?lastEventId=0 to get a room's recent
+	// messages: "0" is no id of any broker, so the Broker sends the gap
+	// event, then every retained message of the room.
+	controller.Mount(r, rooms.Controller{Broker: b, Retry: in.c.cfg.retry, Observer: rec})
 	controller.Mount(r, clusterController{in: in, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	return r
 }

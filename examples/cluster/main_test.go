@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -53,7 +54,7 @@ func (in *instance) url() string { return "http://" + in.addr }
 // post sends a message to room on in and returns the id answered.
 func post(t *testing.T, in *instance, room, name, text string) string {
 	t.Helper()
-	body, _ := json.Marshal(message{Name: name, Text: text})
+	body, _ := json.Marshal(rooms.Message{Name: name, Text: text})
 	resp, err := http.Post(in.url()+"/rooms/"+room+"/messages", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func (s *stream) texts(n int) (out []string, lastID string) {
 			out = append(out, "gap")
 			continue
 		}
-		var m message
+		var m rooms.Message
 		json.Unmarshal([]byte(ev.Data), &m)
 		out = append(out, m.Name+": "+m.Text)
 	}
