@@ -8,6 +8,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/publish"
 )
 
 // Broker is the publish/subscribe contract behind a broadcast SSE route.
@@ -37,7 +38,7 @@ type Broker interface {
 
 var _ Broker = (*Hub)(nil)
 
-// GapEventType is the type of the event a subscription sends first when it
+// GapEventType ("gap") is the type of the event a subscription sends first when it
 // cannot replay everything after the lastEventID it was given: the id is
 // malformed, of another epoch (another process, or one before a restart),
 // or older than the replay window. Every retained event follows it. Its
@@ -46,7 +47,7 @@ var _ Broker = (*Hub)(nil)
 // client that disconnects right after it resumes from there. Browsers see
 // it with eventSource.addEventListener('gap', ...): reload whatever state
 // the replay cannot rebuild.
-const GapEventType = "gap"
+const GapEventType = publish.GapEventType
 
 // Errors of Publish and Subscribe.
 var (
@@ -55,10 +56,10 @@ var (
 	// ErrIDSet reports an event given to Publish with its ID set: ids
 	// belong to the broker. Publish returns it inside an
 	// *encoder.FieldError for the "id" field.
-	ErrIDSet = errors.New("the broker assigns ids; leave ID empty")
+	ErrIDSet = publish.ErrIDSet
 	// ErrEmptyTopic reports an empty-string topic, given to Publish or
 	// Subscribe (whose Observable then fails with it).
-	ErrEmptyTopic = errors.New("hub: empty topic")
+	ErrEmptyTopic = publish.ErrEmptyTopic
 )
 
 // ErrSlowSubscriber is the error that ends a subscription the broker cut

@@ -1,15 +1,11 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,13 +14,10 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable"
 )
-
-// maxEchoedID bounds how much of a client's Last-Event-ID the gap event
-// echoes and the log shows: the header is client input of any size.
-const maxEchoedID = 128
 
 // Hub is the in-memory Broker: one process, no goroutine of its own.
 // Create it with New; it is safe for concurrent use.
@@ -81,21 +74,11 @@ func (h *Hub) Publish(ctx context.Context, ev encoder.MessageEvent, topics ...st
 	if h.cfg.observer != nil {
 		began = time.Now()
 	}
-	if ev.ID != "" {
-		return "", &encoder.FieldError{Field: "id", Err: ErrIDSet}
-	}
-	if strings.ContainsAny(ev.Type, "\r\n") {
-		return "", &encoder.FieldError{Field: "event", Err: encoder.ErrInvalidType}
-	}
-	if err := checkTopics(topics); err != nil {
+	ev, topics, err := publish.Prepare(ev, topics)
+	if err != nil {
 		return "", err
 	}
-	data, err := encodeData(ev.Data)
-	if err != nil {
-		return "", &encoder.FieldError{Field: "data", Err: err}
-	}
-	ev.Data = data
-	e := fanout.Event{Topics: fanout.Normalize(topics)}
+	e := fanout.Event{Topics: topics}
 
 	h.mu.Lock()
 	e.Seq = h.seq + 1
@@ -118,52 +101,8 @@ func (h *Hub) Publish(ctx context.Context, ev encoder.MessageEvent, topics ...st
 	return ev.ID, nil
 }
 
-// checkTopics rejects empty-string topics.
-func checkTopics(topics []string) error {
-	for i, t := range topics {
-		if t == "" {
-			return fmt.Errorf("topic %d: %w", i, ErrEmptyTopic)
-		}
-	}
-	return nil
-}
-
-// encodeData returns d in the form subscribers share: a string as it is,
-// or bytes the caller cannot change any more.
-func encodeData(d any) (out any, err error) {
-	switch v := d.(type) {
-	case nil, string:
-		return v, nil
-	case []byte:
-		return bytes.Clone(v), nil
-	case json.RawMessage:
-		if !json.Valid(v) {
-			return nil, errors.New("invalid JSON in json.RawMessage")
-		}
-		return json.RawMessage(bytes.Clone(v)), nil
-	}
-	// A MarshalJSON of the caller's that panics becomes an error here
-	// rather than a crash of the publishing goroutine.
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, &observable.PanicError{Value: r, Stack: debug.Stack()}
-		}
-	}()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // as JSON.stringify, and the encoder
-	if err := enc.Encode(d); err != nil {
-		return nil, err
-	}
-	return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
-}
-
 // id returns the event id of seq.
-func (h *Hub) id(seq uint64) string {
-	var buf [32]byte // epoch (8), dash, up to 20 digits: one allocation, the string
-	b := append(append(buf[:0], h.epoch...), '-')
-	return string(strconv.AppendUint(b, seq, 10))
-}
+func (h *Hub) id(seq uint64) string { return publish.FormatID(h.epoch, seq) }
 
 // parseID returns the sequence number of one of this hub's ids, fanout.Live
 // for "", or false for anything else.
@@ -171,12 +110,8 @@ func (h *Hub) parseID(id string) (uint64, bool) {
 	if id == "" {
 		return fanout.Live, true
 	}
-	epoch, n, ok := strings.Cut(id, "-")
-	if !ok || epoch != h.epoch {
-		return 0, false
-	}
-	seq, err := strconv.ParseUint(n, 10, 64)
-	if err != nil || seq == fanout.Live {
+	epoch, seq, ok := publish.ParseID(id)
+	if !ok || epoch != h.epoch || seq == fanout.Live {
 		return 0, false
 	}
 	return seq, true
@@ -208,10 +143,10 @@ func (h *Hub) parseID(id string) (uint64, bool) {
 //
 // An empty topic makes the Observable fail with ErrEmptyTopic.
 func (h *Hub) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
-	if err := checkTopics(topics); err != nil {
+	topics, err := publish.Topics(topics)
+	if err != nil {
 		return pull.New(func(context.Context) pull.Iterator { return &failed{err: err} }, recovered)
 	}
-	topics = fanout.Normalize(topics)
 	return pull.New(func(ctx context.Context) pull.Iterator {
 		return h.subscribe(ctx, lastEventID, topics)
 	}, recovered)
@@ -237,7 +172,7 @@ func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string
 	if err != nil {
 		return &failed{} // closed: complete at once
 	}
-	echoed := truncate(lastEventID)
+	echoed := publish.Truncate(lastEventID)
 	if gap {
 		h.cfg.logger.Info("hub: resume gap, replaying every retained event", "lastEventID", echoed, "topics", topics, "replayed", it.Replayed())
 	} else {
@@ -248,27 +183,10 @@ func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string
 	}
 	s := &subscription{Iterator: it}
 	if gap {
-		data, _ := json.Marshal(struct {
-			LastEventID string `json:"lastEventId"`
-		}{echoed})
-		s.gap = rxgo.Of(encoder.MessageEvent{Type: GapEventType, ID: h.id(it.After()), Data: json.RawMessage(data)})
+		s.gap = rxgo.Of(publish.Gap(h.epoch, it.After(), lastEventID))
 	}
 	return s
 }
-
-// truncate bounds a client's id to maxEchoedID bytes, on a rune boundary.
-func truncate(id string) string {
-	if len(id) <= maxEchoedID {
-		return id
-	}
-	cut := maxEchoedID
-	for cut > 0 && !utf8RuneStart(id[cut]) {
-		cut--
-	}
-	return id[:cut]
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // ended reports a subscription's end to the logger and the observer.
 func (h *Hub) ended(reason fanout.EndReason) {

@@ -14,6 +14,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
@@ -257,7 +258,7 @@ func (s *session) append(b *Broker) jetstream.MessageHandler {
 			s.last = seq
 			return
 		}
-		e.ev.ID = formatID(s.epoch, seq)
+		e.ev.ID = publish.FormatID(s.epoch, seq)
 		delivered, err := s.log.Append(fanout.Event{Seq: seq, Time: e.time, Topics: e.topics, Item: rxgo.Of(e.ev)})
 		if err != nil {
 			return // closed: the session is ending

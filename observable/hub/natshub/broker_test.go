@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -25,9 +26,9 @@ func TestLiveEventsReachEverySubscriberOfEveryInstance(t *testing.T) {
 	b := newBroker(t, connect(t, n.url))
 	all, room := subscribe(t, b, ""), subscribe(t, b, "", "room")
 	other := subscribe(t, a, "", "other")
-	publish(t, a, "1", "room")
-	publish(t, b, "2")
-	publish(t, a, "3", "other", "room")
+	mustPublish(t, a, "1", "room")
+	mustPublish(t, b, "2")
+	mustPublish(t, a, "3", "other", "room")
 	if got := all.data(3); !slices.Equal(got, []string{"1", "2", "3"}) {
 		t.Errorf("all: %q", got)
 	}
@@ -86,7 +87,7 @@ func TestTopicsThatAreNotSubjectTokensAreSafe(t *testing.T) {
 		subs[i] = subscribe(t, b, "", tp)
 	}
 	for i, tp := range topics {
-		publish(t, b, strconv.Itoa(i), tp)
+		mustPublish(t, b, strconv.Itoa(i), tp)
 	}
 	for i, s := range subs {
 		if got := s.data(1); got[0] != strconv.Itoa(i) {
@@ -156,7 +157,7 @@ func TestResumeWithinTheLocalWindowAndBeyondIt(t *testing.T) {
 	live := subscribe(t, a, "")
 	var ids, data []string
 	add := func(d string) string {
-		id := publish(t, a, d)
+		id := mustPublish(t, a, d)
 		ids, data = append(ids, id), append(data, d)
 		live.data(1) // a's fan-out has it
 		return id
@@ -187,7 +188,7 @@ func TestAResumeFromAnotherInstanceIsExact(t *testing.T) {
 	b := newBroker(t, connect(t, n.url), WithLocalWindow(2))
 	var ids []string
 	for i := range 5 {
-		ids = append(ids, publish(t, a, strconv.Itoa(i), "room"))
+		ids = append(ids, mustPublish(t, a, strconv.Itoa(i), "room"))
 	}
 	// b may not have consumed them yet: it must still resume exactly.
 	s := subscribe(t, b, ids[1], "room")
@@ -195,9 +196,9 @@ func TestAResumeFromAnotherInstanceIsExact(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	// An id b has not consumed yet, just published on a: nothing to replay.
-	last := publish(t, a, "5", "room")
+	last := mustPublish(t, a, "5", "room")
 	s2 := subscribe(t, b, last, "room")
-	publish(t, a, "6", "room")
+	mustPublish(t, a, "6", "room")
 	if got := s2.data(1); got[0] != "6" {
 		t.Errorf("after the latest id: %q", got)
 	}
@@ -208,9 +209,9 @@ func TestUnknownIDsGetTheGapThenTheRetainedEvents(t *testing.T) {
 	b := newBroker(t, connect(t, n.url), WithReplayCount(3))
 	var ids []string
 	for i := range 5 {
-		ids = append(ids, publish(t, b, strconv.Itoa(i)))
+		ids = append(ids, mustPublish(t, b, strconv.Itoa(i)))
 	}
-	epoch, _, _ := parseID(ids[0])
+	epoch, _, _ := publish.ParseID(ids[0])
 	for _, id := range []string{"0", "garbage", "other-3", ids[0], epoch + "-999"} {
 		s := subscribe(t, b, id)
 		gap := s.event()
@@ -233,7 +234,7 @@ func TestAPurgedStreamYieldsTheGap(t *testing.T) {
 	a := newBroker(t, nc)
 	var ids []string
 	for i := range 3 {
-		ids = append(ids, publish(t, a, strconv.Itoa(i)))
+		ids = append(ids, mustPublish(t, a, strconv.Itoa(i)))
 	}
 	js, _ := jetstream.New(nc)
 	st, err := js.Stream(context.Background(), DefaultStream)
@@ -243,11 +244,11 @@ func TestAPurgedStreamYieldsTheGap(t *testing.T) {
 	if err := st.Purge(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	after := publish(t, a, "after")
+	after := mustPublish(t, a, "after")
 	// A new instance has none of it in memory: it reads the stream.
 	b := newBroker(t, connect(t, n.url))
 	s := subscribe(t, b, ids[1])
-	if gap := s.event(); gap.Type != hub.GapEventType || gap.ID != formatID(b.epoch, 3) {
+	if gap := s.event(); gap.Type != hub.GapEventType || gap.ID != publish.FormatID(b.epoch, 3) {
 		t.Errorf("first event %+v, want the gap", gap)
 	}
 	if ev := s.event(); ev.ID != after {
@@ -260,7 +261,7 @@ func TestARecreatedStreamIsANewEpoch(t *testing.T) {
 	nc := connect(t, n.url)
 	a := newBroker(t, nc)
 	live := subscribe(t, a, "")
-	old := publish(t, a, "old")
+	old := mustPublish(t, a, "old")
 	live.data(1)
 	js, _ := jetstream.New(nc)
 	if err := js.DeleteStream(context.Background(), DefaultStream); err != nil {
@@ -284,8 +285,8 @@ func TestARecreatedStreamIsANewEpoch(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polls the recovery, bounded by the deadline
 	}
-	oldEpoch, _, _ := parseID(old)
-	newEpoch, seq, _ := parseID(id)
+	oldEpoch, _, _ := publish.ParseID(old)
+	newEpoch, seq, _ := publish.ParseID(id)
 	if oldEpoch == newEpoch || seq != 1 {
 		t.Fatalf("old id %s, new id %s", old, id)
 	}
@@ -323,7 +324,7 @@ func TestTenThousandSubscribersCostOneConsumer(t *testing.T) {
 	for i := range topics {
 		topics[i] = "room-" + strconv.Itoa(i)
 	}
-	id := publish(t, b, "to every room", topics...)
+	id := mustPublish(t, b, "to every room", topics...)
 	for i, s := range subs {
 		if ev := s.event(); ev.ID != id {
 			t.Fatalf("subscriber %d got %+v", i, ev)
@@ -363,15 +364,15 @@ func TestTheObserverSeesSubscriptionsAndDeliveries(t *testing.T) {
 	obs := &countingObserver{}
 	b := newBroker(t, connect(t, n.url), WithObserver(obs), WithLocalWindow(1))
 	live := subscribe(t, b, "")
-	first := publish(t, a, "1")
-	publish(t, a, "2")
-	publish(t, a, "3")
+	first := mustPublish(t, a, "1")
+	mustPublish(t, a, "2")
+	mustPublish(t, a, "3")
 	live.data(3)                  // b has consumed them all, and keeps only the last
 	old := subscribe(t, b, first) // older than b's window: read from the stream
 	if got := old.data(2); !slices.Equal(got, []string{"2", "3"}) {
 		t.Fatalf("resume got %q", got)
 	}
-	publish(t, a, "4")
+	mustPublish(t, a, "4")
 	live.data(1)
 	old.data(1) // from the fan-out: the read is over
 	live.it.Close()
@@ -399,7 +400,7 @@ func TestANewInstanceServesRecentResumesFromMemory(t *testing.T) {
 	a := newBroker(t, nc)
 	var ids []string
 	for i := range 20 {
-		ids = append(ids, publish(t, a, strconv.Itoa(i)))
+		ids = append(ids, mustPublish(t, a, strconv.Itoa(i)))
 	}
 	b := newBroker(t, connect(t, n.url), WithLocalWindow(10))
 	live := subscribe(t, b, "")
@@ -417,7 +418,7 @@ func TestANewInstanceServesRecentResumesFromMemory(t *testing.T) {
 		t.Errorf("%d consumers on the stream, want 2: the resume read the stream", info.State.Consumers)
 	}
 	// Live subscriptions do not get the warm-up as live events.
-	id := publish(t, a, "live")
+	id := mustPublish(t, a, "live")
 	if ev := live.event(); ev.ID != id {
 		t.Errorf("live got %+v first, want %s", ev, id)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/transport"
 )
@@ -79,8 +80,8 @@ func TestAClientResumesOnAnyInstanceWhilePublishingGoesOn(t *testing.T) {
 				// Small local windows: most resumes read the stream.
 				in = append(in, startInstance(t, n.url, WithLocalWindow(8*(i+1))))
 			}
-			start := publish(t, in[0].b, "start")
-			_, startSeq, _ := parseID(start)
+			start := mustPublish(t, in[0].b, "start")
+			_, startSeq, _ := publish.ParseID(start)
 
 			const perPublisher = 150
 			var wg sync.WaitGroup
@@ -119,7 +120,7 @@ func TestAClientResumesOnAnyInstanceWhilePublishingGoesOn(t *testing.T) {
 				return
 			}
 			for i, ev := range got {
-				epoch, seq, ok := parseID(ev.LastEventID)
+				epoch, seq, ok := publish.ParseID(ev.LastEventID)
 				if !ok || seq != startSeq+uint64(i)+1 || ev.Type != "message" {
 					t.Fatalf("event %d: %+v, want id %s-%d", i, ev, epoch, startSeq+uint64(i)+1)
 				}
@@ -141,7 +142,7 @@ func TestANATSRestartLosesNothingAcknowledged(t *testing.T) {
 	n := startNATS(t)
 	pub := newBroker(t, connect(t, n.url))
 	reader := newBroker(t, connect(t, n.url))
-	start := publish(t, pub, "start")
+	start := mustPublish(t, pub, "start")
 
 	var mu sync.Mutex
 	var acked []string // ids, in order
@@ -189,7 +190,7 @@ func TestANATSRestartLosesNothingAcknowledged(t *testing.T) {
 				return false
 			}
 			ev := item.V.(encoder.MessageEvent)
-			_, seq, _ := parseID(ev.ID)
+			_, seq, _ := publish.ParseID(ev.ID)
 			order = append(order, seq)
 			received[ev.ID] = true
 			last = ev.ID
@@ -241,7 +242,7 @@ func TestANATSRestartLosesNothingAcknowledged(t *testing.T) {
 func TestWhileNATSIsDownPublishFailsAndSubscriptionsAskToReconnect(t *testing.T) {
 	n := startNATS(t)
 	b := newBroker(t, connect(t, n.url))
-	before := publish(t, b, "before")
+	before := mustPublish(t, b, "before")
 	open := subscribe(t, b, "")
 	n.stop()
 	if err := open.end(); !errors.Is(err, ErrUnavailable) {

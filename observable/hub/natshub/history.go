@@ -9,6 +9,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/internal/publish"
 )
 
 // readHistory reads into h the events of the stream after lastEventID up to
@@ -29,11 +30,11 @@ func (b *Broker) readHistory(ctx context.Context, h *history, s *session, stream
 		return 0, 0, false, fmt.Errorf("stream %q was recreated", b.cfg.stream)
 	}
 	first, last := info.State.FirstSeq, info.State.LastSeq
-	epoch, seq, ok := parseID(lastEventID)
+	epoch, seq, ok := publish.ParseID(lastEventID)
 	from := seq + 1
 	if gap = !ok || epoch != s.epoch || seq+1 < first || seq > last; gap {
-		b.cfg.logger.Info("natshub: resume gap, replaying every retained event", "stream", b.cfg.stream, "lastEventID", truncate(lastEventID), "first", first)
-		if !h.push(ctx, rxgo.Of(gapItem(s.epoch, first-1, lastEventID))) {
+		b.cfg.logger.Info("natshub: resume gap, replaying every retained event", "stream", b.cfg.stream, "lastEventID", publish.Truncate(lastEventID), "first", first)
+		if !h.push(ctx, rxgo.Of(publish.Gap(s.epoch, first-1, lastEventID))) {
 			return 0, 0, gap, ctx.Err()
 		}
 		from, seq = first, first-1
@@ -73,7 +74,7 @@ func (b *Broker) readHistory(ctx context.Context, h *history, s *session, stream
 		}
 		e, err := readMsg(n, md.Timestamp, m.Headers(), m.Data())
 		if err == nil && fanout.Match(topics, e.topics) {
-			e.ev.ID = formatID(s.epoch, n)
+			e.ev.ID = publish.FormatID(s.epoch, n)
 			if !h.push(ctx, rxgo.Of(e.ev)) {
 				return 0, read, gap, ctx.Err()
 			}

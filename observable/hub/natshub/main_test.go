@@ -93,7 +93,7 @@ func newBroker(t testing.TB, nc *nats.Conn, opts ...Option) *Broker {
 	return b
 }
 
-func publish(t testing.TB, b *Broker, data string, topics ...string) string {
+func mustPublish(t testing.TB, b *Broker, data string, topics ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -67,23 +66,4 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, cfg config, prefi
 // a stream the same one; a deleted and recreated stream gets a new one.
 func epochOf(created time.Time) string {
 	return strconv.FormatInt(created.UnixNano(), 36)
-}
-
-// formatID returns the event id of sequence seq in epoch.
-func formatID(epoch string, seq uint64) string {
-	return epoch + "-" + strconv.FormatUint(seq, 10)
-}
-
-// parseID returns the epoch and sequence of an id, and false if id is not
-// of the form <epoch>-<seq>.
-func parseID(id string) (epoch string, seq uint64, ok bool) {
-	i := strings.LastIndexByte(id, '-')
-	if i <= 0 {
-		return "", 0, false
-	}
-	seq, err := strconv.ParseUint(id[i+1:], 10, 64)
-	if err != nil {
-		return "", 0, false
-	}
-	return id[:i], seq, true
 }

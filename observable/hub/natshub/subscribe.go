@@ -10,6 +10,7 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/fanout"
+	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/internal/pull"
 )
 
@@ -26,7 +27,7 @@ import (
 // hub.ErrSlowSubscriber if it falls behind, with ErrUnavailable if the
 // instance loses NATS, and completes when the Broker is closed.
 func (b *Broker) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
-	topics, err := normalizeTopics(topics)
+	topics, err := publish.Topics(topics)
 	return pull.New(func(ctx context.Context) pull.Iterator {
 		if err != nil {
 			return &failed{err: err}
@@ -56,7 +57,7 @@ func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []strin
 		}
 		return &failed{err: ErrUnavailable} // the fan-out cannot be too old for its own end
 	}
-	epoch, seq, ok := parseID(lastEventID)
+	epoch, seq, ok := publish.ParseID(lastEventID)
 	if ok && epoch == s.epoch && seq >= s.base {
 		_, last := s.log.Bounds()
 		latest := max(last, acked, s.live)
@@ -160,7 +161,7 @@ func (it *iterator) Next() (rxgo.Item, pull.State) {
 		}
 		if it.skip > 0 {
 			if ev, ok := item.V.(encoder.MessageEvent); ok {
-				if _, seq, ok := parseID(ev.ID); ok && seq <= it.skip {
+				if _, seq, ok := publish.ParseID(ev.ID); ok && seq <= it.skip {
 					continue
 				}
 			}
@@ -328,7 +329,7 @@ func (b *Broker) remote(ctx context.Context, s *session, stream jetstream.Stream
 		if b.ctx.Err() != nil {
 			err = nil // closed: the live part completes
 		} else if err != nil && hctx.Err() == nil {
-			b.cfg.logger.Warn("natshub: reading the stream for a resume", "stream", b.cfg.stream, "lastEventID", truncate(lastEventID), "err", err)
+			b.cfg.logger.Warn("natshub: reading the stream for a resume", "stream", b.cfg.stream, "lastEventID", publish.Truncate(lastEventID), "err", err)
 			err = ErrUnavailable
 		}
 		it.skip = skip
