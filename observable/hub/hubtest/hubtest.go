@@ -273,9 +273,35 @@ func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
 	var published atomic.Int64
 	var mu sync.Mutex // guards ids
 	done := make(chan struct{})
+	// The publisher goes in chunks, and before each chunk it waits until a
+	// reader has completed a round since the last one, or every reader is
+	// waiting for events: rounds then overlap publishing whatever the
+	// scheduler does.
+	var rounds, waiting atomic.Int64
+	changed := make(chan struct{}, 1)
+	note := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	const chunk = 50
 	go func() {
 		defer close(done)
+		seen := int64(0)
 		for i := range n {
+			if i > 0 && i%chunk == 0 {
+				timeout := time.After(Stuck)
+				for rounds.Load() == seen && waiting.Load() < readers {
+					select {
+					case <-changed:
+					case <-timeout:
+						t.Errorf("no round ended and not every reader waits, after %d events", i)
+						return
+					}
+				}
+				seen = rounds.Load()
+			}
 			id, err := b.Publish(context.Background(), encoder.MessageEvent{Data: strconv.Itoa(i)})
 			if err != nil {
 				t.Errorf("Publish %d: %v", i, err)
@@ -288,7 +314,6 @@ func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
 		}
 	}()
 	var wg sync.WaitGroup
-	var rounds atomic.Int64
 	for r := range readers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(r), 7))
@@ -306,25 +331,26 @@ func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
 					last = ids[from]
 					mu.Unlock()
 				}
-				if err := readRound(b, last, from, p, n, perRound, done); err != nil {
+				err := readRound(b, last, from, p, n, perRound, done, func(d int64) { waiting.Add(d); note() })
+				if err != nil {
 					t.Error(err)
 					return
 				}
 				rounds.Add(1)
+				note()
 			}
 		})
 	}
 	wg.Wait()
-	if rounds.Load() < readers {
-		t.Errorf("only %d rounds ran", rounds.Load())
-	}
 }
 
 // readRound subscribes from last (the id of event from, or "" for live
 // with at least p events published before), reads up to perRound events
 // and checks that they follow each other and the resume point. A live round
 // stops when publishing is done, as it cannot know what it still gets.
-func readRound(b hub.Broker, last string, from, p, n, perRound int, done <-chan struct{}) error {
+// wait is told (+1, -1) when the round starts and stops waiting for an
+// event.
+func readRound(b hub.Broker, last string, from, p, n, perRound int, done <-chan struct{}, wait func(int64)) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch := b.Subscribe(last).Observe(rxgo.WithContext(ctx))
@@ -339,10 +365,18 @@ func readRound(b hub.Broker, last string, from, p, n, perRound int, done <-chan 
 		}
 		select {
 		case it = <-ch:
-		case <-finished:
-			return nil
-		case <-timeout.C:
-			return fmt.Errorf("resuming from %d: no event after %d", from, prev)
+		default:
+			wait(1)
+			select {
+			case it = <-ch:
+			case <-finished:
+				wait(-1)
+				return nil
+			case <-timeout.C:
+				wait(-1)
+				return fmt.Errorf("resuming from %d: no event after %d", from, prev)
+			}
+			wait(-1)
 		}
 		if errors.Is(it.E, hub.ErrSlowSubscriber) {
 			return nil
