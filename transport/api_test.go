@@ -16,6 +16,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -232,9 +233,9 @@ func TestRecoveredPanicsAreObservablePanicErrors(t *testing.T) {
 	if resp := get(t, ts.URL, nil); resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("status %d", resp.StatusCode)
 	}
-	var pe interface{ Unwrap() error }
-	if !errors.As(got, &pe) || fmt.Sprintf("%T", got) != "*observable.PanicError" {
-		t.Errorf("the mapper saw %T %v, want an *observable.PanicError", got, got)
+	var pe *observable.PanicError
+	if !errors.As(got, &pe) || pe.Value != "boom" {
+		t.Errorf("the mapper saw %T %v, want an *observable.PanicError of \"boom\"", got, got)
 	}
 }
 
