@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http/httputil"
-	"strconv"
 	"time"
 )
 
@@ -161,6 +160,3 @@ func parseUint(b []byte) (uint64, bool) {
 	}
 	return n, true
 }
-
-// formatUint is strconv.FormatUint for the error messages.
-func formatUint(n uint64) string { return strconv.FormatUint(n, 10) }

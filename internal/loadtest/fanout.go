@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,7 +27,9 @@ type FanoutConfig struct {
 // measures for cfg.Window: the delivery latency of every tick (the client's
 // clock minus the send time in microseconds the tick carries as "t"), the
 // sequence numbers ("seq") each client skipped, the streams that ended early,
-// the server's RSS per connection and its CPU. The run ends by itself at the
+// the server's RSS per connection and its CPU. The window starts when the
+// ramp and cfg.Settle are over and every dial has ended (connected or
+// failed; a dial gives up after 10 s); the run ends by itself at the
 // window's end.
 func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	res := Result{Mode: "fanout", Stack: cfg.Stack, Clients: cfg.Clients}
@@ -44,33 +45,36 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	rss0 := procRSS(cfg.PID)
 	res.ServerRSSBeforeK = kb(rss0)
 	start := time.Now()
-	windowStart := start.Add(cfg.Ramp + cfg.Settle)
-	windowEnd := windowStart.Add(cfg.Window)
-	ws, we := windowStart.UnixMicro(), windowEnd.UnixMicro()
+	// No connection outlives the ramp, the settling, the slowest dial, the
+	// window and some slack, whatever the server does.
+	hardEnd := start.Add(cfg.Ramp + cfg.Settle + 10*time.Second + cfg.Window + 5*time.Second)
 
+	// The clients end when the window does: cctx is cancelled then.
+	cctx, ccancel := context.WithCancel(ctx)
+	defer ccancel()
 	var (
-		open, failed, late, dropped atomic.Int64
-		gaps, reordered, invalid    atomic.Int64
-		mu                          sync.Mutex
-		latencies                   []int64 // microseconds, all clients
-		perClient                   []int64 // events in the window, per client connected in time
-		firstInvalid                string
-		wg                          sync.WaitGroup
+		open, failed, dropped    atomic.Int64
+		gaps, reordered, invalid atomic.Int64
+		ws, we                   atomic.Int64 // the window, in Unix microseconds, once it starts
+		mu                       sync.Mutex
+		latencies                []int64 // microseconds, all clients
+		perClient                []int64 // events in the window, per client
+		firstInvalid             string
+		dialed, wg               sync.WaitGroup
 	)
+	ws.Store(math.MaxInt64)
+	we.Store(math.MaxInt64)
 	client := func() {
 		defer wg.Done()
-		s, err := dial(ctx, cfg.Addr, "/fanout", 4096, windowEnd)
+		s, err := dial(cctx, cfg.Addr, "/fanout", 4096, hardEnd)
+		dialed.Done()
 		if err != nil {
 			failed.Add(1)
 			return
 		}
 		defer s.close()
-		stop := context.AfterFunc(ctx, s.close)
+		stop := context.AfterFunc(cctx, s.close)
 		defer stop()
-		if time.Now().After(windowStart) {
-			late.Add(1)
-			return
-		}
 		open.Add(1)
 		defer open.Add(-1)
 		var (
@@ -84,7 +88,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 			_, data, err := s.next()
 			now := time.Now().UnixMicro()
 			if err != nil {
-				if now < we && !errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+				if cctx.Err() == nil && now < we.Load() {
 					dropped.Add(1)
 				}
 				break
@@ -98,7 +102,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 				}
 				continue
 			}
-			if now >= ws && now < we {
+			if now >= ws.Load() && now < we.Load() {
 				lat = append(lat, now-int64(t))
 				count++
 				if last != 0 && seq > last+1 {
@@ -130,19 +134,35 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 			}
 		}
 		wg.Add(1)
+		dialed.Add(1)
 		go client()
 	}
 
-	sleepCtx(ctx, time.Until(windowStart))
+	// The window starts once the ramp and the settling are over and every
+	// dial has ended, connected or failed.
+	sleepCtx(ctx, time.Until(start.Add(cfg.Ramp+cfg.Settle)))
+	allDialed := make(chan struct{})
+	go func() { dialed.Wait(); close(allDialed) }()
+	select {
+	case <-allDialed:
+	case <-ctx.Done():
+	}
+	windowStart := time.Now()
+	windowEnd := windowStart.Add(cfg.Window)
+	we.Store(windowEnd.UnixMicro())
+	ws.Store(windowStart.UnixMicro())
 	res.Connected = int(open.Load())
 	cpu0 := procCPU(cfg.PID)
 	sleepCtx(ctx, time.Until(windowEnd.Add(-100*time.Millisecond)))
 	rss1 := procRSS(cfg.PID)
 	cpu1 := procCPU(cfg.PID)
+	sleepCtx(ctx, time.Until(windowEnd))
+	ccancel()
 	wg.Wait()
+	<-allDialed
 
 	res.Seconds = round(cfg.Window.Seconds(), 3)
-	res.Failed = int(failed.Load() + late.Load())
+	res.Failed = int(failed.Load())
 	res.Dropped = int(dropped.Load())
 	res.Gaps = gaps.Load()
 	res.Reordered = reordered.Load()
