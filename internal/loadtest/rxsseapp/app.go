@@ -42,15 +42,15 @@ type tick struct {
 
 // App is the benchmark's controller. Its hub carries one tick every 100 ms.
 type App struct {
-	hub  *observable.Hub
-	stop context.CancelFunc
-	done chan struct{}
+	ticks *observable.Hub
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
 // New starts the app's tick publisher; Close stops it.
 func New() *App {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{hub: observable.NewHub(), stop: cancel, done: make(chan struct{})}
+	a := &App{ticks: observable.NewHub(), stop: cancel, done: make(chan struct{})}
 	go a.publish(ctx)
 	return a
 }
@@ -67,7 +67,7 @@ func (a *App) publish(ctx context.Context) {
 			return
 		case now := <-t.C:
 			seq++
-			_, _ = a.hub.Publish(ctx, encoder.MessageEvent{Data: tick{T: now.UnixMicro(), Seq: seq}})
+			_, _ = a.ticks.Publish(ctx, encoder.MessageEvent{Data: tick{T: now.UnixMicro(), Seq: seq}})
 		}
 	}
 }
@@ -77,7 +77,7 @@ func (a *App) publish(ctx context.Context) {
 func (a *App) Close() error {
 	a.stop()
 	<-a.done
-	return a.hub.Close()
+	return a.ticks.Close()
 }
 
 // Handler returns the app mounted on a chi router.
@@ -120,7 +120,7 @@ func (*App) firehose(r *http.Request) rxgo.Observable {
 
 // fanout streams the shared tick.
 func (a *App) fanout(r *http.Request) rxgo.Observable {
-	return a.hub.Subscribe(transport.LastEventID(r))
+	return a.ticks.Subscribe(transport.LastEventID(r))
 }
 
 // goroutines serves the process's goroutine count as plain text.
