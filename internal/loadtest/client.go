@@ -24,17 +24,23 @@ type stream struct {
 // errNotStream is the error of a response that is not a 200 text/event-stream.
 var errNotStream = errors.New("loadtest: not a 200 text/event-stream response")
 
-// dial opens a stream on GET path at addr. bufSize sizes both read buffers.
-// deadline, if not zero, bounds the whole connection.
+// openTimeout bounds connecting and reading the response's headers.
+const openTimeout = 10 * time.Second
+
+// dial opens a stream on GET path at addr: it connects, sends the request
+// and reads the headers, all within openTimeout. bufSize sizes both read
+// buffers. deadline, if not zero, bounds the whole connection.
 func dial(ctx context.Context, addr, path string, bufSize int, deadline time.Time) (*stream, error) {
-	d := net.Dialer{Timeout: 10 * time.Second}
+	d := net.Dialer{Timeout: openTimeout}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	if !deadline.IsZero() {
-		c.SetDeadline(deadline)
+	open := time.Now().Add(openTimeout)
+	if !deadline.IsZero() && deadline.Before(open) {
+		open = deadline
 	}
+	c.SetDeadline(open)
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
 	if _, err := io.WriteString(c, req); err != nil {
 		c.Close()
@@ -45,6 +51,7 @@ func dial(ctx context.Context, addr, path string, bufSize int, deadline time.Tim
 		c.Close()
 		return nil, err
 	}
+	c.SetDeadline(deadline) // the zero time: none
 	return s, nil
 }
 

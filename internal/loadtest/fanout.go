@@ -29,8 +29,8 @@ type FanoutConfig struct {
 // sequence numbers ("seq") each client skipped, the streams that ended early,
 // the server's RSS per connection and its CPU. The window starts when the
 // ramp and cfg.Settle are over and every dial has ended (connected or
-// failed; a dial gives up after 10 s); the run ends by itself at the
-// window's end.
+// failed; opening a stream gives up after 10 s); the run ends by itself at
+// the window's end, at most Ramp + Settle + 10 s + Window after its start.
 func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	res := Result{Mode: "fanout", Stack: cfg.Stack, Clients: cfg.Clients}
 	if cfg.Settle <= 0 {
@@ -47,7 +47,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	start := time.Now()
 	// No connection outlives the ramp, the settling, the slowest dial, the
 	// window and some slack, whatever the server does.
-	hardEnd := start.Add(cfg.Ramp + cfg.Settle + 10*time.Second + cfg.Window + 5*time.Second)
+	hardEnd := start.Add(cfg.Ramp + cfg.Settle + openTimeout + cfg.Window + 5*time.Second)
 
 	// The clients end when the window does: cctx is cancelled then.
 	cctx, ccancel := context.WithCancel(ctx)

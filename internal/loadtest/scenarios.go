@@ -20,7 +20,7 @@ func Scenarios(quick bool) []Scenario {
 			Args:   []string{"-clients", strconv.Itoa(clients), "-ramp", ramp.String(), "-window", window.String()},
 			Stacks: all,
 			Once:   once,
-			Bound:  (ramp + window + time.Second).Seconds() + 30,
+			Bound:  (ramp + time.Second + openTimeout + window).Seconds() + 30,
 		}
 	}
 	churn := func(d time.Duration) Scenario {
