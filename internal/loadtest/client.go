@@ -31,14 +31,14 @@ const openTimeout = 10 * time.Second
 // and reads the headers, all within openTimeout. bufSize sizes both read
 // buffers. deadline, if not zero, bounds the whole connection.
 func dial(ctx context.Context, addr, path string, bufSize int, deadline time.Time) (*stream, error) {
-	d := net.Dialer{Timeout: openTimeout}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
 	open := time.Now().Add(openTimeout)
 	if !deadline.IsZero() && deadline.Before(open) {
 		open = deadline
+	}
+	d := net.Dialer{Deadline: open}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
 	}
 	c.SetDeadline(open)
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"

@@ -59,7 +59,8 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 		mu                       sync.Mutex
 		latencies                []int64 // microseconds, all clients
 		perClient                []int64 // events in the window, per client
-		firstInvalid             string
+		firstInvalid, firstDrop  string
+		firstFail                string
 		dialed, wg               sync.WaitGroup
 	)
 	ws.Store(math.MaxInt64)
@@ -69,7 +70,11 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 		s, err := dial(cctx, cfg.Addr, "/fanout", 4096, hardEnd)
 		dialed.Done()
 		if err != nil {
-			failed.Add(1)
+			if failed.Add(1) == 1 {
+				mu.Lock()
+				firstFail = err.Error()
+				mu.Unlock()
+			}
 			return
 		}
 		defer s.close()
@@ -89,7 +94,11 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 			now := time.Now().UnixMicro()
 			if err != nil {
 				if cctx.Err() == nil && now < we.Load() {
-					dropped.Add(1)
+					if dropped.Add(1) == 1 {
+						mu.Lock()
+						firstDrop = err.Error()
+						mu.Unlock()
+					}
 				}
 				break
 			}
@@ -164,6 +173,8 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	res.Seconds = round(cfg.Window.Seconds(), 3)
 	res.Failed = int(failed.Load())
 	res.Dropped = int(dropped.Load())
+	res.FirstDrop = firstDrop
+	res.FirstFail = firstFail
 	res.Gaps = gaps.Load()
 	res.Reordered = reordered.Load()
 	res.ServerRSSAfterK = kb(rss1)

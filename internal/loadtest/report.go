@@ -226,11 +226,19 @@ func (r *Report) Markdown(chartPath string) string {
 				if i == 0 {
 					if n := failedRuns(rs); n > 0 {
 						c += fmt.Sprintf(" ⚠ %d of %d runs failed: %s", n, len(rs), firstError(rs))
+					} else if partial(rs) {
+						c += " ⚠ partial: connections failed or ended early, see below"
 					}
 				}
 				row = append(row, c)
 			}
 			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		}
+	}
+	if notes := r.notes(); len(notes) > 0 {
+		b.WriteString("\nWhat went wrong in individual runs:\n\n")
+		for _, n := range notes {
+			b.WriteString("- " + n + "\n")
 		}
 	}
 	b.WriteString("\n### Targets (issue 10 §2), from the medians above\n\n")
@@ -240,6 +248,63 @@ func (r *Report) Markdown(chartPath string) string {
 	}
 	b.WriteString("\nThe backpressure target (a client that stops reading costs bounded memory; a slow hub subscriber is cut without slowing the others) is not measured by this benchmark; the transport's and the hub's tests cover it.\n")
 	return b.String()
+}
+
+// notes lists, per scenario and stack, the runs with failed connections,
+// dropped streams, sequence gaps or errors.
+func (r *Report) notes() []string {
+	var out []string
+	for _, sc := range r.Scenarios {
+		for _, st := range Stacks {
+			var parts []string
+			for _, run := range r.Runs {
+				if run.Scenario != sc.Name || run.Stack != st {
+					continue
+				}
+				res := run.Result
+				var p []string
+				if res.Mode == "fanout" && res.Failed > 0 {
+					p = append(p, fmt.Sprintf("%s of %s connections failed (the first: %s)", thousands(res.Failed), thousands(res.Clients), clip(res.FirstFail)))
+				}
+				if res.Dropped > 0 {
+					p = append(p, fmt.Sprintf("%s streams ended early (the first: %s)", thousands(res.Dropped), clip(res.FirstDrop)))
+				}
+				if res.Gaps > 0 {
+					p = append(p, fmt.Sprintf("%d ticks skipped", res.Gaps))
+				}
+				if res.Error != "" {
+					p = append(p, clip(res.Error))
+				}
+				if len(p) > 0 {
+					parts = append(parts, fmt.Sprintf("round %d: %s", run.Round, strings.Join(p, ", ")))
+				}
+			}
+			if len(parts) > 0 {
+				out = append(out, fmt.Sprintf("%s, %s: %s.", stackTitle[st], sc.Title, strings.Join(parts, "; ")))
+			}
+		}
+	}
+	return out
+}
+
+// clip shortens an error message for a table or a note.
+func clip(e string) string {
+	e = strings.ReplaceAll(e, "|", "/")
+	if len(e) > 120 {
+		e = e[:120] + "…"
+	}
+	return e
+}
+
+// partial reports whether a fan-out run lost connections, which makes its
+// latency that of the survivors only.
+func partial(rs []Result) bool {
+	for _, r := range rs {
+		if r.Mode == "fanout" && (r.Failed > 0 || r.Dropped > 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // failedRuns counts the runs that did not complete.
@@ -257,11 +322,7 @@ func failedRuns(rs []Result) int {
 func firstError(rs []Result) string {
 	for _, r := range rs {
 		if r.Error != "" {
-			e := strings.ReplaceAll(r.Error, "|", "/")
-			if len(e) > 120 {
-				e = e[:120] + "…"
-			}
-			return e
+			return clip(r.Error)
 		}
 	}
 	return ""

@@ -27,6 +27,8 @@ type Result struct {
 	Connected        int     `json:"connected,omitempty"`            // clients holding a stream at the window's start
 	Failed           int     `json:"failed"`                         // connections that failed (dial, status, type, or a churn error)
 	Dropped          int     `json:"dropped"`                        // streams that ended before the window's end
+	FirstDrop        string  `json:"first_drop,omitempty"`           // why the first of them ended
+	FirstFail        string  `json:"first_fail,omitempty"`           // why the first failed connection failed
 	Gaps             int64   `json:"gaps"`                           // sequence numbers skipped, all clients
 	Reordered        int64   `json:"reordered"`                      // events at or below a sequence already seen
 	LatencyP50       float64 `json:"p50_ms,omitempty"`               // delivery latency, milliseconds
