@@ -55,11 +55,12 @@ type Machine struct {
 }
 
 // Report turns the runs of a benchmark into the Markdown section of
-// BENCHMARKS.md; chartPath is where the section links the SVG chart.
+// BENCHMARKS.md and the SVG chart. It is saved as JSON next to the chart, so
+// that the section can be rendered again without running again.
 type Report struct {
-	Machine   Machine
-	Scenarios []Scenario
-	Runs      []Run
+	Machine   Machine    `json:"machine"`
+	Scenarios []Scenario `json:"scenarios"`
+	Runs      []Run      `json:"runs"`
 }
 
 // results returns the results of scenario on stack, in run order.
@@ -501,18 +502,17 @@ func (r *Report) SVG() []byte {
 	for pi, p := range panels {
 		x0 := 10 + pi*(panelW+20)
 		fmt.Fprintf(&b, `<text x="%d" y="44" font-weight="bold">%s</text>`+"\n", x0, html.EscapeString(p.title))
-		vmax := 0.0
-		for _, g := range p.groups {
-			for _, br := range g.bars {
-				vmax = math.Max(vmax, br.value)
-			}
-		}
-		if vmax == 0 {
-			vmax = 1
-		}
 		y := top
 		barMax := float64(panelW - labelW - 90)
 		for _, g := range p.groups {
+			// Each workload has its own scale: the bars compare the stacks.
+			vmax := 0.0
+			for _, br := range g.bars {
+				vmax = math.Max(vmax, br.value)
+			}
+			if vmax == 0 {
+				vmax = 1
+			}
 			fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#333">%s</text>`+"\n", x0, y+barH-4, html.EscapeString(g.label))
 			y += barH + gap
 			for _, br := range g.bars {
@@ -527,7 +527,7 @@ func (r *Report) SVG() []byte {
 			}
 		}
 	}
-	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#777">%s; medians; make bench-load</text>`+"\n", height-10, html.EscapeString(r.Machine.Date))
+	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#777">%s; medians; each workload on its own scale; make bench-load</text>`+"\n", height-10, html.EscapeString(r.Machine.Date))
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }

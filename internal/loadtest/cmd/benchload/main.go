@@ -6,6 +6,8 @@
 //
 // It expects the binaries loadgen, rxsse-server and nethttp-server in -bin
 // and the compiled NestJS server in -nest/dist (make bench-load builds them).
+// With -render results.json it only renders the section and the chart again
+// from a saved run.
 package main
 
 import (
@@ -37,7 +39,8 @@ func main() {
 		quick    = flag.Bool("quick", false, "smoke sizes, one round; writes under -bin, not BENCHMARKS.md")
 		doc      = flag.String("doc", "BENCHMARKS.md", "the file whose load section is rewritten")
 		chart    = flag.String("chart", "internal/loadtest/results/load.svg", "the SVG chart to write")
-		results  = flag.String("results", "internal/loadtest/results/load.jsonl", "every run's result line")
+		results  = flag.String("results", "internal/loadtest/results/load.json", "the machine, the scenarios and every run's result (JSON)")
+		render   = flag.String("render", "", "render the section and the chart from this results file, without running")
 		only     = flag.String("stacks", "", "comma-separated stacks to run (default all)")
 		command  = flag.String("command", "make bench-load", "the command to reproduce, for the report")
 		logDir   = flag.String("logs", "", "where the servers' output goes (default -bin/logs)")
@@ -48,7 +51,22 @@ func main() {
 		*rounds = 1
 		*doc = filepath.Join(*bin, "BENCHMARKS-quick.md")
 		*chart = filepath.Join(*bin, "load-quick.svg")
-		*results = filepath.Join(*bin, "load-quick.jsonl")
+		*results = filepath.Join(*bin, "load-quick.json")
+	}
+	if *render != "" {
+		b, err := os.ReadFile(*render)
+		if err != nil {
+			fatal("%v", err)
+		}
+		var rep loadtest.Report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			fatal("%s: %v", *render, err)
+		}
+		if err := write(rep, *doc, *chart, *results); err != nil {
+			fatal("%v", err)
+		}
+		fmt.Printf("rendered %s and %s from %s\n", *doc, *chart, *render)
+		return
 	}
 	if *logDir == "" {
 		*logDir = filepath.Join(*bin, "logs")
@@ -121,15 +139,11 @@ func write(rep loadtest.Report, doc, chart, results string) error {
 			return err
 		}
 	}
-	var lines bytes.Buffer
-	for _, run := range rep.Runs {
-		b, err := json.Marshal(run)
-		if err != nil {
-			return err
-		}
-		lines.Write(append(b, '\n'))
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
 	}
-	if err := os.WriteFile(results, lines.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(results, append(data, '\n'), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(chart, rep.SVG(), 0o644); err != nil {
