@@ -3,8 +3,10 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 PORT        ?= 3000
+ROUNDS      ?= 3
+QUICK       ?=
 
-.PHONY: all run cluster test unit e2e-deps bench lint fuzz tidy-check clean
+.PHONY: all run cluster test unit e2e-deps bench bench-load lint fuzz tidy-check clean
 
 all: lint test
 
@@ -36,6 +38,13 @@ e2e-deps:
 ## bench: Go benchmarks with allocation counts (compare runs with benchstat)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-load: the load benchmark against bare net/http and NestJS (~20 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section
+bench-load:
+	$(GO) build -o bin/loadtest/ ./internal/loadtest/cmd/...
+	cd internal/loadtest/nest && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p tsconfig.json
+	./bin/loadtest/benchload -bin bin/loadtest -nest internal/loadtest/nest -rounds $(ROUNDS) \
+		$(if $(QUICK),-quick) -command "make bench-load$(if $(filter-out 3,$(ROUNDS)), ROUNDS=$(ROUNDS))$(if $(QUICK), QUICK=1)"
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy
 lint: tidy-check

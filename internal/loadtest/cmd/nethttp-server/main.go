@@ -1,0 +1,17 @@
+// Command nethttp-server is the bare net/http server of the load benchmark
+// (package nethttpapp) on 127.0.0.1:$PORT or -addr.
+package main
+
+import (
+	"net/http"
+
+	"github.com/rxsse/rxsse/internal/loadtest"
+	"github.com/rxsse/rxsse/internal/loadtest/nethttpapp"
+)
+
+func main() {
+	app := nethttpapp.New()
+	srv := &http.Server{Handler: app}
+	srv.RegisterOnShutdown(func() { app.Close() })
+	loadtest.ServerMain("nethttp-server", srv, func() error { return nil })
+}

@@ -1,0 +1,129 @@
+// Package rxsseapp is the rxsse server of the load benchmark, written the
+// way the README teaches users: a controller with @Sse-style routes, sources
+// from package observable and rxgo with a Map, and a hub for the broadcast.
+// It is never tuned for the benchmark: it measures the framework as users
+// get it.
+package rxsseapp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/controller"
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
+	"github.com/rxsse/rxsse/transport"
+)
+
+// hello is the data of the seed's events.
+type hello struct {
+	Hello string `json:"hello"`
+}
+
+// numbered is the data of the firehose's events.
+type numbered struct {
+	Hello string `json:"hello"`
+	I     int    `json:"i"`
+}
+
+// tick is the data of the shared fan-out tick: the send time in
+// microseconds and a sequence number from 1.
+type tick struct {
+	T   int64  `json:"t"`
+	Seq uint64 `json:"seq"`
+}
+
+// App is the benchmark's controller. Its hub carries one tick every 100 ms.
+type App struct {
+	ticks *hub.Hub
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+// New starts the app's tick publisher; Close stops it.
+func New() *App {
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &App{ticks: hub.New(), stop: cancel, done: make(chan struct{})}
+	go a.publish(ctx)
+	return a
+}
+
+// publish publishes the shared tick every 100 ms until ctx is done.
+func (a *App) publish(ctx context.Context) {
+	defer close(a.done)
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	var seq uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			seq++
+			_, _ = a.ticks.Publish(ctx, encoder.MessageEvent{Data: tick{T: now.UnixMicro(), Seq: seq}})
+		}
+	}
+}
+
+// Close stops the tick publisher and closes the hub, which ends every
+// /fanout stream.
+func (a *App) Close() error {
+	a.stop()
+	<-a.done
+	return a.ticks.Close()
+}
+
+// Handler returns the app mounted on a chi router.
+func (a *App) Handler() http.Handler {
+	r := chi.NewRouter()
+	controller.Mount(r, a)
+	return r
+}
+
+// Routes declares the benchmark's endpoints.
+func (a *App) Routes(r controller.Router) {
+	r.Sse("/sse", a.sse)            // @Sse('sse')
+	r.SseE("/firehose", a.firehose) // @Sse('firehose'), async: n is checked first
+	r.Sse("/fanout", a.fanout)      // @Sse('fanout')
+	r.Get("/debug/goroutines", goroutines)
+}
+
+// sse is the seed: {"hello":"world"} every second.
+func (*App) sse(*http.Request) rxgo.Observable {
+	return observable.Interval(time.Second).
+		Map(func(context.Context, any) (any, error) {
+			return encoder.MessageEvent{Data: hello{Hello: "world"}}, nil
+		})
+}
+
+// firehose sends n events {"hello":"world","i":i} as fast as it can, then
+// completes.
+func (*App) firehose(r *http.Request) (rxgo.Observable, error) {
+	n, err := strconv.Atoi(r.URL.Query().Get("n"))
+	if err != nil || n < 0 || n > 100_000_000 {
+		return nil, transport.NewHTTPError(http.StatusBadRequest, "n: a count of events")
+	}
+	return observable.Guard(rxgo.Range(0, n)).
+		Map(func(_ context.Context, v any) (any, error) {
+			return encoder.MessageEvent{Data: numbered{Hello: "world", I: v.(int)}}, nil
+		}), nil
+}
+
+// fanout streams the shared tick.
+func (a *App) fanout(r *http.Request) rxgo.Observable {
+	return a.ticks.Subscribe(transport.LastEventID(r))
+}
+
+// goroutines serves the process's goroutine count as plain text.
+func goroutines(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, runtime.NumGoroutine())
+}
