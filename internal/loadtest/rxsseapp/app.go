@@ -111,7 +111,7 @@ func (*App) firehose(r *http.Request) (rxgo.Observable, error) {
 	if err != nil || n < 0 || n > 100_000_000 {
 		return nil, transport.NewHTTPError(http.StatusBadRequest, "n: a count of events")
 	}
-	return observable.Guard(rxgo.Range(0, n)).
+	return observable.Range(0, n).
 		Map(func(_ context.Context, v any) (any, error) {
 			return encoder.MessageEvent{Data: numbered{Hello: "world", I: v.(int)}}, nil
 		}), nil

@@ -1,0 +1,64 @@
+package observable
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/internal/safe"
+)
+
+// ErrNegativeCount is the error a Range with a negative count emits.
+var ErrNegativeCount = errors.New("observable: negative count")
+
+// Range returns a cold Observable that emits count ints from start (start,
+// start+1, ...) and completes, like RxJS range and rxgo.Range.
+//
+// It is synchronous, as RxJS's is: the transport pulls it on the goroutine
+// that writes the response, and Map and Filter chained on it run there too,
+// item after item, with no goroutine and no channel hand-off per item, so a
+// burst costs only the work of each item. A panic in such a Map or Filter
+// becomes a *PanicError error item. Any other operator, or Observe, runs
+// through rxgo as usual, guarded like every source of this package. Each
+// subscription checks its context between items.
+//
+// A negative count emits one error item wrapping ErrNegativeCount.
+func Range(start, count int) rxgo.Observable {
+	if count < 0 {
+		return Guard(rxgo.Thrown(fmt.Errorf("%w: %d", ErrNegativeCount, count)))
+	}
+	return pull.New(func(ctx context.Context) pull.Iterator {
+		return &rangeIterator{ctx: ctx, next: start, left: count}
+	}, recovered)
+}
+
+// recovered turns a panic in a fused operator into a *PanicError.
+func recovered(v any) error { return safe.Recovered(v) }
+
+// rangeIterator is one subscription of a Range: always ready until done.
+type rangeIterator struct {
+	ctx  context.Context
+	next int
+	left int
+}
+
+// ready is a closed channel: a Range always has its next item ready.
+var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (r *rangeIterator) Ready() <-chan struct{} { return ready }
+
+func (r *rangeIterator) Next() (rxgo.Item, pull.State) {
+	if r.left <= 0 || r.ctx.Err() != nil {
+		r.left = 0
+		return rxgo.Item{}, pull.Done
+	}
+	v := r.next
+	r.next++
+	r.left--
+	return rxgo.Of(v), pull.Value
+}
+
+func (r *rangeIterator) Close() { r.left = 0 }
