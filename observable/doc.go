@@ -1,5 +1,6 @@
 // Package observable provides what rxgo lacks for serving Server-Sent Events:
-// cold, clock-driven sources (Interval, Timer), a panic-safe producer source
+// cold, clock-driven sources (Interval, Timer), a synchronous Range that the
+// transport pulls on the response's goroutine, a panic-safe producer source
 // (Defer), context-honouring versions of the common combinators (Merge,
 // Concat, StartWith), a Clock that tests can fake, and operator chains that
 // recover panics in user code. The broadcast hub, with replay for resuming
@@ -22,8 +23,9 @@
 // rxgo.WithContext: cancel the context and the run stops and its goroutines
 // exit. That is the shape of an SSE stream, where the request's context is
 // cancelled when the client goes away. Everything this package returns is
-// cold, built on rxgo.Defer, which hands the Observe context to its producer;
-// write your own sources with Defer from this package.
+// cold: built on rxgo.Defer, which hands the Observe context to its producer,
+// or, for Range, pulled one item at a time with the context checked between
+// items. Write your own sources with Defer from this package.
 //
 // A hot Observable runs from the moment it is built, whether observed or not,
 // and stops only on a context given when it was built.
@@ -33,9 +35,10 @@
 // They ignore the Observe context: built per request without
 // rxgo.WithContext(r.Context()) among their own options, each leaks its
 // goroutines for ever. Use Interval and Timer from this package, or write the
-// source as a Defer producer that selects on its ctx argument for every send. rxgo.Just, rxgo.Range, rxgo.Defer and the lazy operators (Map,
-// Filter, Take, Scan, Skip, DistinctUntilChanged, BufferWithCount) do honour
-// the Observe context.
+// source as a Defer producer that selects on its ctx argument for every send.
+// rxgo.Just, rxgo.Range, rxgo.Defer and the lazy operators (Map, Filter,
+// Take, Scan, Skip, DistinctUntilChanged, BufferWithCount) do honour the
+// Observe context.
 //
 // Likewise, rxgo's Merge, Concat, StartWith, ZipFromIterable, Retry, Sample,
 // CombineLatest, Amb and GroupBy subscribe to their inputs when they are
