@@ -64,9 +64,10 @@
 //
 // # Pulled and observed sources
 //
-// An observable that implements pull.Source (the hub's subscriptions, and
-// Map and Filter fused onto them) is pulled on the handler's goroutine: the
-// stream costs no goroutine of its own and no channel hand-off per item.
+// The hub's subscriptions (package observable/hub and its NATS broker) and
+// observable.Range, with Map and Filter chained on them, are pulled on the
+// handler's goroutine: the stream costs no goroutine of its own and no
+// channel hand-off per item.
 // Any other observable is observed through rxgo with the stream's context
 // and a 16-item buffer on every stage (rxgo passes Observe options up the
 // chain), so bursts reach the transport in groups.
