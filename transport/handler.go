@@ -118,6 +118,10 @@ type stream struct {
 	events    int  // events written or pending
 	pending   int  // events in buf
 	body      chan struct{}
+	lastWrite time.Time // when the last write to the connection began
+	// deadline is the write deadline armed on an HTTP/1.x connection,
+	// which keeps it between writes (see write).
+	deadline time.Time
 
 	mu       sync.Mutex // guards the fields below, shared with shutdown
 	writing  bool       // a write to the connection is under way
@@ -275,9 +279,6 @@ func (s *stream) run(f feed) {
 			if !s.flush() {
 				return
 			}
-			if hb != nil {
-				hb.Reset(s.cfg.heartbeat)
-			}
 			continue
 		}
 		switch f.wait(s.ctx.Done(), beat) {
@@ -287,6 +288,13 @@ func (s *stream) run(f feed) {
 			}
 			return
 		case waitBeat:
+			// The timer is not reset on every write, which would cost a
+			// timer operation per event: when it fires after a write, it
+			// waits out the rest of the idle time instead.
+			if idle := time.Since(s.lastWrite); idle < s.cfg.heartbeat {
+				hb.Reset(s.cfg.heartbeat - idle)
+				continue
+			}
 			s.grow()
 			s.buf = append(s.buf, ": heartbeat\n\n"...)
 			if !s.flush() {
@@ -468,21 +476,37 @@ func (s *stream) flush() bool {
 	return true
 }
 
+// write writes and flushes the pending buffer under a write deadline.
+//
+// On HTTP/2 the deadline is armed for each write and disarmed after it: a
+// deadline that passes on an idle stream resets the stream. On HTTP/1.x a
+// deadline that passes between writes does nothing, since every write, the
+// end of the response included (see end), arms one first; so the deadline
+// stays armed, and is pushed forward only once less than half the write
+// timeout is left. That saves two timer operations per write, and a write
+// that makes no progress is still cut within the write timeout (and after
+// at least half of it).
 func (s *stream) write() error {
 	timeout := s.cfg.writeTimeout
+	now := time.Now()
+	s.lastWrite = now
+	keep := s.r.ProtoMajor == 1
 	s.mu.Lock()
 	if s.shutting {
 		s.mu.Unlock()
 		return errShutdown
 	}
 	s.writing = true
-	if timeout > 0 {
+	if timeout > 0 && (!keep || s.deadline.Sub(now) < timeout/2) {
 		// Armed under the lock, so a shutdown sees either no write or
 		// this deadline, which it may then bring forward.
-		if err := s.rc.SetWriteDeadline(time.Now().Add(timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		if err := s.rc.SetWriteDeadline(now.Add(timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			s.writing = false
 			s.mu.Unlock()
 			return err
+		}
+		if keep {
+			s.deadline = now.Add(timeout)
 		}
 	}
 	s.mu.Unlock()
@@ -491,9 +515,7 @@ func (s *stream) write() error {
 
 	s.mu.Lock()
 	s.writing = false
-	if timeout > 0 && !s.shutting {
-		// Disarmed after each write: an idle stream must not be cut (an
-		// HTTP/2 stream would be reset) by a deadline nobody writes to.
+	if timeout > 0 && !keep && !s.shutting {
 		_ = s.rc.SetWriteDeadline(time.Time{})
 	}
 	s.mu.Unlock()
