@@ -45,8 +45,8 @@
 //     flush (up to 32 KiB), and a lone item goes out at once;
 //   - sends a heartbeat comment when the stream is idle (WithHeartbeat) and a
 //     retry hint at the start (WithRetry);
-//   - bounds each write with a deadline (WithWriteTimeout) and disarms it
-//     after the write, so a stalled client is cut and an idle one is not
+//   - bounds each write with a deadline (WithWriteTimeout) that never cuts
+//     an idle stream, so a stalled client is cut and an idle one is not
 //     (http.Server.WriteTimeout need not be set, and does not cut streams);
 //   - turns an error into an HTTP error response (NestJS's JSON) before the
 //     stream, or an "event: error" frame after; only an HTTPError's message

@@ -94,10 +94,11 @@ func WithRetry(d time.Duration) Option { return func(c *config) { c.retry = d } 
 func WithAutoID(on bool) Option { return func(c *config) { c.autoID = on } }
 
 // WithWriteTimeout bounds each write to the client (DefaultWriteTimeout by
-// default). The deadline is armed for each write through
-// http.ResponseController and disarmed after it, so an idle stream is never
-// cut and http.Server.WriteTimeout does not cut healthy long streams. Zero
-// or less leaves write deadlines alone.
+// default): a write that makes no progress for d is cut (on HTTP/1.x, where
+// the deadline is pushed forward only once half of it is used, after
+// between d/2 and d). Deadlines are set through http.ResponseController and
+// never cut an idle stream, and http.Server.WriteTimeout does not cut
+// healthy long streams. Zero or less leaves write deadlines alone.
 func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
 
 // WithMaxEventSize caps the encoded size of one event (DefaultMaxEventSize
