@@ -136,7 +136,14 @@ func BenchmarkMap(b *testing.B) {
 		defer h.Close()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		ch := h.Subscribe("").Map(id, rxgo.WithBufferedChannel(0)).Observe(rxgo.WithContext(ctx))
+		// rxgo's Map subscribes on its own goroutine, after Observe has
+		// returned: resuming from an event published first makes sure it
+		// gets every later one, however late it subscribes.
+		first, err := h.Publish(ctx, benchEvent)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ch := h.Subscribe(first).Map(id, rxgo.WithBufferedChannel(0)).Observe(rxgo.WithContext(ctx))
 		b.ReportAllocs()
 		for b.Loop() {
 			h.Publish(ctx, benchEvent)
