@@ -391,12 +391,8 @@ func (r *Report) Markdown(chartPath string) string {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, t.verdict)
 	}
 	b.WriteString("\nThe backpressure target (a client that stops reading costs bounded memory; a slow hub subscriber is cut without slowing the others) is not measured by this benchmark; the transport's and the hub's tests cover it.\n")
-	if nats := r.natsLines(); len(nats) > 0 {
-		b.WriteString("\n### NATS JetStream (issue 11), from the medians above\n\n")
-		b.WriteString("| | measured | |\n| --- | ---: | --- |\n")
-		for _, t := range nats {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, t.verdict)
-		}
+	if nats := r.natsSection(); nats != "" {
+		b.WriteString("\n### NATS JetStream (issue 11), from the medians above\n" + nats)
 	}
 	return b.String()
 }
@@ -584,54 +580,69 @@ func (r *Report) targets() []target {
 	return out
 }
 
-// natsLines returns, for each fan-out scenario that runs NATS stacks, the
-// check that every instance delivered every tick, and the latencies and
-// delivery rates on NATS next to the in-memory hub's.
-func (r *Report) natsLines() []target {
-	var out []target
+// natsSection renders, for each fan-out scenario that runs NATS stacks, a
+// table of them: whether every client got every tick, and the latencies,
+// their ratio with the in-memory hub's and the delivery rate. It is empty
+// when no scenario runs a NATS stack.
+func (r *Report) natsSection() string {
+	var b strings.Builder
 	p50 := completed(func(r Result) float64 { return r.LatencyP50 })
 	p99 := completed(func(r Result) float64 { return r.LatencyP99 })
 	ticks := completed(func(r Result) float64 { return r.TicksPerSec })
+	latency := func(scenario, stack string) string {
+		s50, s99 := r.median(scenario, stack, p50), r.median(scenario, stack, p99)
+		if s50.n == 0 || s99.n == 0 {
+			return "–"
+		}
+		return fmtMs(s50.med) + " / " + fmtMs(s99.med)
+	}
 	for _, sc := range r.Scenarios {
-		if sc.Mode != "fanout" {
+		var stacks []string
+		for _, st := range AllStacks {
+			if NATSInstances(st) > 0 && slices.Contains(sc.Stacks, st) {
+				stacks = append(stacks, st)
+			}
+		}
+		if sc.Mode != "fanout" || len(stacks) == 0 {
 			continue
 		}
-		for _, st := range AllStacks {
-			n := NATSInstances(st)
-			if n == 0 || !slices.Contains(sc.Stacks, st) {
-				continue
-			}
+		b.WriteString("\n| " + sc.Title + " | " + strings.Join(titles(stacks), " | ") + " |\n")
+		b.WriteString("| --- |" + strings.Repeat(" ---: |", len(stacks)) + "\n")
+		clean := []string{"every client gets every tick: no failed connection, no dropped stream, no sequence gap"}
+		lat := []string{"latency p50 / p99, ms, from the tick's due time (publish, store, consume, deliver)"}
+		ratio := []string{"p99 / the in-memory hub's p99 (for information)"}
+		rate := []string{"ticks delivered/s, all clients"}
+		if slices.Contains(sc.Stacks, StackRxsse) {
+			lat[0] += "; in-memory hub: " + latency(sc.Name, StackRxsse)
+		}
+		for _, st := range stacks {
 			rs := r.results(sc.Name, st)
-			clean, known := true, len(rs) > 0
+			ok := len(rs) > 0
 			var failed, dropped, gaps int64
 			for _, res := range rs {
 				failed += int64(res.Failed)
 				dropped += int64(res.Dropped)
 				gaps += res.Gaps
-				clean = clean && res.OK && res.Failed == 0 && res.Dropped == 0 && res.Gaps == 0
+				ok = ok && res.OK && res.Failed == 0 && res.Dropped == 0 && res.Gaps == 0
 			}
-			name := fmt.Sprintf("%s, %s", sc.Title, stackTitle[st])
-			out = append(out, target{name + ": every client gets every tick (no failed connection, no dropped stream, no sequence gap)",
-				fmt.Sprintf("%d failed, %d dropped, %d gaps", failed, dropped, gaps), verdict(clean, known)})
-			lat := "–"
-			if s50, s99 := r.median(sc.Name, st, p50), r.median(sc.Name, st, p99); s50.n > 0 && s99.n > 0 {
-				lat = fmtMs(s50.med) + " / " + fmtMs(s99.med) + " ms"
+			c := verdict(ok, len(rs) > 0)
+			if len(rs) > 0 && !ok {
+				c += fmt.Sprintf(": %d failed, %d dropped, %d gaps over %d run(s)", failed, dropped, gaps, len(rs))
 			}
-			out = append(out, target{name + ": latency p50 / p99, publish to delivery", lat, ""})
-			if s := r.median(sc.Name, st, ticks); s.n > 0 {
-				out = append(out, target{name + ": ticks delivered/s, all clients", fmtRate(s.med), ""})
+			clean = append(clean, c)
+			lat = append(lat, latency(sc.Name, st))
+			x := "–"
+			if v, ok := r.ratio(sc.Name, st, StackRxsse, p99); ok {
+				x = strconv.FormatFloat(v, 'f', 2, 64) + "×"
 			}
-			if slices.Contains(sc.Stacks, StackRxsse) {
-				v, ok := r.ratio(sc.Name, st, StackRxsse, p99)
-				x := "–"
-				if ok {
-					x = strconv.FormatFloat(v, 'f', 2, 64) + "×"
-				}
-				out = append(out, target{name + ": p99 / rxsse on the in-memory hub (for information)", x, ""})
-			}
+			ratio = append(ratio, x)
+			rate = append(rate, cell(r.median(sc.Name, st, ticks), fmtRate))
+		}
+		for _, row := range [][]string{clean, lat, ratio, rate} {
+			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 		}
 	}
-	return out
+	return b.String()
 }
 
 // SVG renders the chart: firehose events/s and fan-out p99 latency (with
