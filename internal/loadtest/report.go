@@ -754,7 +754,11 @@ func (r *Report) SVG() []byte {
 			}
 		}
 	}
-	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#777">%s; medians; each workload on its own scale; make bench-load</text>`+"\n", height-10, html.EscapeString(r.Machine.Date))
+	date := r.Machine.Date
+	for _, m := range r.Merged {
+		date += ", " + m.Date + " (" + m.Command + ")"
+	}
+	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#777">%s; medians; each workload on its own scale; make bench-load</text>`+"\n", height-10, html.EscapeString(date))
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }
