@@ -149,6 +149,11 @@ func main() {
 		Runs:      runs,
 	}
 	if base != nil {
+		var names []string
+		for _, sc := range scenarios {
+			names = append(names, sc.Name)
+		}
+		defer fmt.Printf("merged %d runs of %s into the runs of %s (its earlier runs of them replaced)\n", len(runs), strings.Join(names, ", "), *merge)
 		rep = base.Merge(rep)
 	}
 	if err := write(rep, *doc, *chart, *results); err != nil {
