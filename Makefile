@@ -40,7 +40,7 @@ e2e-deps:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## bench-load: the load benchmark against bare net/http and NestJS (~22 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section. ONLY=nats: only the NATS JetStream rows (~5 min), merged into internal/loadtest/results/load.json (ONLY takes scenario names or groups, comma-separated)
+## bench-load: the load benchmark against bare net/http and NestJS (~22 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section. ONLY=nats: only the NATS JetStream rows (~4 min), merged into internal/loadtest/results/load.json (ONLY takes scenario names or groups, comma-separated)
 bench-load:
 	$(GO) build -o bin/loadtest/ ./internal/loadtest/cmd/...
 ifneq ($(ONLY),nats)

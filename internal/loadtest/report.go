@@ -314,7 +314,7 @@ func (r *Report) Markdown(chartPath string) string {
 	cols := r.columns()
 	b.WriteString("## Load: rxsse against bare net/http and NestJS (`make bench-load`)\n\n")
 	b.WriteString("Written by `make bench-load` (internal/loadtest); do not edit by hand. " +
-		"`make bench-load ONLY=nats` runs only the NATS JetStream rows (about 5 minutes) and merges them into the saved results (internal/loadtest/results/load.json), then writes this section and the chart again; " +
+		"`make bench-load ONLY=nats` runs only the NATS JetStream rows (about 4 minutes) and merges them into the saved results (internal/loadtest/results/load.json), then writes this section and the chart again; " +
 		"`ONLY` takes scenario names or groups, comma-separated.\n")
 	if m.Quick {
 		b.WriteString("**QUICK=1: smoke sizes, not comparable with the full run.**\n")
