@@ -5,6 +5,7 @@ FUZZTIME    ?= 30s
 PORT        ?= 3000
 ROUNDS      ?= 3
 QUICK       ?=
+ONLY        ?=
 
 .PHONY: all run cluster test unit e2e-deps bench bench-load lint fuzz tidy-check clean
 
@@ -39,12 +40,15 @@ e2e-deps:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## bench-load: the load benchmark against bare net/http and NestJS (~20 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section
+## bench-load: the load benchmark against bare net/http and NestJS (~22 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section. ONLY=nats: only the NATS JetStream rows (~4 min), merged into internal/loadtest/results/load.json (ONLY takes scenario names or groups, comma-separated)
 bench-load:
 	$(GO) build -o bin/loadtest/ ./internal/loadtest/cmd/...
+ifneq ($(ONLY),nats)
 	cd internal/loadtest/nest && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p tsconfig.json
+endif
 	./bin/loadtest/benchload -bin bin/loadtest -nest internal/loadtest/nest -rounds $(ROUNDS) \
-		$(if $(QUICK),-quick) -command "make bench-load$(if $(filter-out 3,$(ROUNDS)), ROUNDS=$(ROUNDS))$(if $(QUICK), QUICK=1)"
+		$(if $(QUICK),-quick) $(if $(ONLY),-only $(ONLY) -merge internal/loadtest/results/load.json) \
+		-command "make bench-load$(if $(filter-out 3,$(ROUNDS)), ROUNDS=$(ROUNDS))$(if $(QUICK), QUICK=1)$(if $(ONLY), ONLY=$(ONLY))"
 
 ## lint: gofmt, go vet, staticcheck, go mod tidy
 lint: tidy-check

@@ -11,7 +11,9 @@
 //   - Fanout: N clients hold GET /fanout for a window and measure the delivery
 //     latency of each tick from the send time it carries, sequence gaps,
 //     failed and dropped connections, and the server's RSS per connection and
-//     CPU read from /proc/<pid>.
+//     CPU read from /proc/<pid>. The clients may be spread round-robin over
+//     several instances of one app (loadgen -addr a,b,c); RSS and CPU are
+//     then those of the one process that runs them all.
 //   - Churn: many clients in parallel connect, read one event and hang up; it
 //     reports connects/s and the server's goroutines (GET /debug/goroutines)
 //     and RSS before and after.
@@ -23,5 +25,9 @@
 //
 // The servers under test are in rxsseapp (rxsse as its README teaches),
 // nethttpapp (bare net/http, the ceiling) and nest (NestJS, the docs' @Sse);
-// cmd/benchload runs them all and rewrites BENCHMARKS.md (make bench-load).
+// natsapp runs rxsseapp with its hub on NATS JetStream, one or three
+// instances (rxsse-server -nats embedded -instances 3). cmd/benchload runs
+// them all and rewrites BENCHMARKS.md (make bench-load); benchload -only
+// nats -merge results.json (make bench-load ONLY=nats) runs only the NATS
+// scenario and merges it into a saved run.
 package loadtest

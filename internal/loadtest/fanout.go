@@ -15,6 +15,7 @@ import (
 // FanoutConfig configures a fan-out run.
 type FanoutConfig struct {
 	Addr    string        // host:port of the server, 127.0.0.1
+	Addrs   []string      // several servers (instances of one app): client i goes to Addrs[i % len]; Addr if empty
 	Stack   string        // a label copied into the result
 	Clients int           // concurrent clients
 	Ramp    time.Duration // the connects are spread evenly over Ramp
@@ -23,7 +24,8 @@ type FanoutConfig struct {
 	PID     int           // the server's pid, for RSS and CPU; 0 to skip
 }
 
-// Fanout connects cfg.Clients clients to GET /fanout over cfg.Ramp, then
+// Fanout connects cfg.Clients clients to GET /fanout over cfg.Ramp (spread
+// round-robin over cfg.Addrs if set: instances of one app), then
 // measures for cfg.Window: the delivery latency of every tick (the client's
 // clock minus the send time in microseconds the tick carries as "t"), the
 // sequence numbers ("seq") each client skipped, the streams that ended early,
@@ -65,9 +67,13 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	)
 	ws.Store(math.MaxInt64)
 	we.Store(math.MaxInt64)
-	client := func() {
+	addrs := cfg.Addrs
+	if len(addrs) == 0 {
+		addrs = []string{cfg.Addr}
+	}
+	client := func(addr string) {
 		defer wg.Done()
-		s, err := dial(cctx, cfg.Addr, "/fanout", 4096, hardEnd)
+		s, err := dial(cctx, addr, "/fanout", 4096, hardEnd)
 		dialed.Done()
 		if err != nil {
 			if failed.Add(1) == 1 {
@@ -144,7 +150,7 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 		}
 		wg.Add(1)
 		dialed.Add(1)
-		go client()
+		go client(addrs[i%len(addrs)])
 	}
 
 	// The window starts once the ramp and the settling are over and every

@@ -10,21 +10,50 @@ import (
 	"strings"
 )
 
-// The stacks of the benchmark, in the order of the report's columns.
+// The stacks of the benchmark.
 const (
 	StackRxsse   = "rxsse"
 	StackNetHTTP = "nethttp"
 	StackNest    = "nest"
+	// StackRxsseNATS1 and StackRxsseNATS3 are the rxsse app with its hub on
+	// NATS JetStream (rxsse-server -nats embedded): one instance, and three
+	// sharing the clients.
+	StackRxsseNATS1 = "rxsse-nats1"
+	StackRxsseNATS3 = "rxsse-nats3"
 )
 
-// Stacks lists the stacks in the report's column order.
+// Stacks lists the stacks every workload compares, in the report's column
+// order; they are always the table's columns.
 var Stacks = []string{StackRxsse, StackNetHTTP, StackNest}
 
+// AllStacks lists every stack in the report's column order: those of
+// Stacks and the NATS ones, which only their own workloads run and which
+// are columns only in a report that has them.
+var AllStacks = []string{StackRxsse, StackRxsseNATS1, StackRxsseNATS3, StackNetHTTP, StackNest}
+
+// NATSInstances returns how many rxsse instances on NATS JetStream stack
+// runs, or 0 if it is not a NATS stack.
+func NATSInstances(stack string) int {
+	switch stack {
+	case StackRxsseNATS1:
+		return 1
+	case StackRxsseNATS3:
+		return 3
+	}
+	return 0
+}
+
 // stackTitle is how the report names a stack.
-var stackTitle = map[string]string{StackRxsse: "rxsse", StackNetHTTP: "bare net/http", StackNest: "NestJS"}
+var stackTitle = map[string]string{
+	StackRxsse: "rxsse", StackNetHTTP: "bare net/http", StackNest: "NestJS",
+	StackRxsseNATS1: "rxsse (NATS ×1)", StackRxsseNATS3: "rxsse (NATS ×3)",
+}
 
 // stackColor is a stack's colour in the chart.
-var stackColor = map[string]string{StackRxsse: "#1f77b4", StackNetHTTP: "#7f7f7f", StackNest: "#e0234e"}
+var stackColor = map[string]string{
+	StackRxsse: "#1f77b4", StackNetHTTP: "#7f7f7f", StackNest: "#e0234e",
+	StackRxsseNATS1: "#6baed6", StackRxsseNATS3: "#08306b",
+}
 
 // Run is one scenario run against one fresh server: one line of the
 // benchmark's results file.
@@ -38,6 +67,7 @@ type Run struct {
 // Scenario is one workload of the benchmark.
 type Scenario struct {
 	Name   string   // "firehose", "fanout-1000", ...
+	Group  string   `json:",omitempty"` // a name benchload -only selects it by besides Name ("nats")
 	Title  string   // how the report names it
 	Mode   string   // firehose, fanout or churn
 	Args   []string // loadgen flags besides -mode, -addr, -stack and -pid
@@ -61,6 +91,93 @@ type Report struct {
 	Machine   Machine    `json:"machine"`
 	Scenarios []Scenario `json:"scenarios"`
 	Runs      []Run      `json:"runs"`
+	// Merged records the later runs of some scenarios merged into this
+	// report (benchload -only -merge), oldest first.
+	Merged []Merged `json:"merged,omitempty"`
+}
+
+// Merged is one later run of some of a report's scenarios, merged in.
+type Merged struct {
+	Scenarios []string // their Names
+	Date      string
+	GoVersion string
+	Command   string
+	Rounds    int
+	Minutes   float64
+	Quick     bool
+}
+
+// Merge returns r with the scenarios and runs of later, a run of some
+// scenarios only: each of later's scenarios replaces r's of the same name,
+// with all its runs, or is appended; r's other scenarios, runs and machine
+// stay. later's machine is recorded in Merged.
+func (r Report) Merge(later Report) Report {
+	out := Report{Machine: r.Machine}
+	replaced := map[string]bool{}
+	var names []string
+	for _, sc := range later.Scenarios {
+		replaced[sc.Name] = true
+		names = append(names, sc.Name)
+	}
+	added := map[string]bool{}
+	for _, sc := range r.Scenarios {
+		if replaced[sc.Name] {
+			i := slices.IndexFunc(later.Scenarios, func(l Scenario) bool { return l.Name == sc.Name })
+			sc = later.Scenarios[i]
+			added[sc.Name] = true
+		}
+		out.Scenarios = append(out.Scenarios, sc)
+	}
+	for _, sc := range later.Scenarios {
+		if !added[sc.Name] {
+			out.Scenarios = append(out.Scenarios, sc)
+		}
+	}
+	for _, run := range r.Runs {
+		if !replaced[run.Scenario] {
+			out.Runs = append(out.Runs, run)
+		}
+	}
+	out.Runs = append(out.Runs, later.Runs...)
+	// Earlier merges keep the scenarios this one does not run again.
+	for _, m := range r.Merged {
+		m.Scenarios = slices.DeleteFunc(slices.Clone(m.Scenarios), func(n string) bool { return replaced[n] })
+		if len(m.Scenarios) > 0 {
+			out.Merged = append(out.Merged, m)
+		}
+	}
+	lm := later.Machine
+	out.Merged = append(out.Merged, Merged{Scenarios: names, Date: lm.Date, GoVersion: lm.GoVersion, Command: lm.Command, Rounds: lm.Rounds, Minutes: lm.Minutes, Quick: lm.Quick})
+	return out
+}
+
+// columns returns the stacks of the table's columns: Stacks, and the
+// other stacks some scenario runs, in AllStacks' order.
+func (r *Report) columns() []string {
+	var out []string
+	for _, st := range AllStacks {
+		if slices.Contains(Stacks, st) || slices.ContainsFunc(r.Scenarios, func(sc Scenario) bool { return slices.Contains(sc.Stacks, st) }) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// hasNATS reports whether a scenario runs a NATS stack.
+func (r *Report) hasNATS() bool {
+	return slices.ContainsFunc(r.Scenarios, func(sc Scenario) bool {
+		return slices.ContainsFunc(sc.Stacks, func(st string) bool { return NATSInstances(st) > 0 })
+	})
+}
+
+// title returns the Title of the scenario named name, or name.
+func (r *Report) title(name string) string {
+	for _, sc := range r.Scenarios {
+		if sc.Name == name {
+			return sc.Title
+		}
+	}
+	return name
 }
 
 // results returns the results of scenario on stack, in run order.
@@ -189,27 +306,49 @@ func (r *Report) median(scenario, stack string, get func(Result) (float64, bool)
 }
 
 // Markdown renders the section: the table of every scenario, the ratios
-// with issue 10's targets, and the chart at chartPath.
+// with issue 10's targets (and issue 11's NATS numbers if it has them), and
+// the chart at chartPath.
 func (r *Report) Markdown(chartPath string) string {
 	var b strings.Builder
 	m := r.Machine
+	cols := r.columns()
 	b.WriteString("## Load: rxsse against bare net/http and NestJS (`make bench-load`)\n\n")
-	b.WriteString("Written by `make bench-load` (internal/loadtest); do not edit by hand.\n")
+	b.WriteString("Written by `make bench-load` (internal/loadtest); do not edit by hand. " +
+		"`make bench-load ONLY=nats` runs only the NATS JetStream rows (about 4 minutes) and merges them into the saved results (internal/loadtest/results/load.json), then writes this section and the chart again; " +
+		"`ONLY` takes scenario names or groups, comma-separated.\n")
 	if m.Quick {
 		b.WriteString("**QUICK=1: smoke sizes, not comparable with the full run.**\n")
 	}
 	fmt.Fprintf(&b, "\n%s, %d cores (%s), %s, Node %s, NestJS %s; %d round(s), stacks in alternating order, one fresh server process per run; the run took %.1f minutes. Reproduce: `%s`.\n",
 		m.Date, m.Cores, m.CPUModel, m.GoVersion, m.NodeVersion, m.NestVersion, m.Rounds, m.Minutes, m.Command)
+	for _, mg := range r.Merged {
+		var ts []string
+		for _, n := range mg.Scenarios {
+			ts = append(ts, "“"+r.title(n)+"”")
+		}
+		quick := ""
+		if mg.Quick {
+			quick = " **QUICK=1: smoke sizes.**"
+		}
+		fmt.Fprintf(&b, "The rows of %s were run later and merged in: %s, %s, %d round(s), %.1f minutes, `%s`.%s\n",
+			strings.Join(ts, ", "), mg.Date, mg.GoVersion, mg.Rounds, mg.Minutes, mg.Command, quick)
+	}
 	b.WriteString("The load client runs on the same cores as the server (loopback only). Cells: median (min–max) over the rounds.\n\n")
 	b.WriteString("The servers (internal/loadtest) serve the same endpoints: `GET /firehose?n=N` (N events `{\"hello\":\"world\",\"i\":i}`, then the end), " +
 		"`GET /fanout` (one shared tick every 100 ms carrying its send time in µs and a sequence number) and the seed `GET /sse`. " +
 		"**rxsse** is written as the README teaches (a controller, `rxgo.Range(...).Map(...)`, `observable.Interval(...).Map(...)`, the hub's `Subscribe`), never tuned for the benchmark; " +
 		"**bare net/http** is hand-written for speed, the ceiling for Go (the firehose in 32 KB writes, each tick encoded once into a shared ring); " +
 		"**NestJS** is the docs' `@Sse` style on Express (`range(...).pipe(map(...))`, a shared `interval(100).pipe(map(...), share())`).\n\n")
+	if r.hasNATS() {
+		b.WriteString("**rxsse (NATS ×1)** and **rxsse (NATS ×3)** are the same rxsse app with its `hub.Broker` from `natshub.New` instead of `hub.New` (the controller does not change): " +
+			"`rxsse-server -nats embedded -instances N` runs a nats-server with JetStream (file store) and N instances, each with its own NATS connection, Broker and HTTP server on consecutive ports, all in one process; " +
+			"instance 1 publishes the tick (each publish waits for JetStream's acknowledgement), every instance delivers it from its one JetStream consumer, and the load client spreads its connections round-robin over the instances. " +
+			"Latency is from the tick's due time to its arrival at the client, so it includes the publish, the store and the consumer. RSS and CPU are the whole process's: the instances and the NATS server together.\n\n")
+	}
 	fmt.Fprintf(&b, "![events/s and p99 latency per stack](%s)\n\n", chartPath)
 
-	b.WriteString("| workload | measure | " + strings.Join(titles(Stacks), " | ") + " |\n")
-	b.WriteString("| --- | --- |" + strings.Repeat(" ---: |", len(Stacks)) + "\n")
+	b.WriteString("| workload | measure | " + strings.Join(titles(cols), " | ") + " |\n")
+	b.WriteString("| --- | --- |" + strings.Repeat(" ---: |", len(cols)) + "\n")
 	for _, sc := range r.Scenarios {
 		for i, mt := range metricsFor(sc.Mode) {
 			name := ""
@@ -217,9 +356,13 @@ func (r *Report) Markdown(chartPath string) string {
 				name = sc.Title
 			}
 			row := []string{name, mt.label}
-			for _, st := range Stacks {
+			for _, st := range cols {
 				if !slices.Contains(sc.Stacks, st) {
-					row = append(row, "not run")
+					if i == 0 {
+						row = append(row, "not run")
+					} else {
+						row = append(row, "")
+					}
 					continue
 				}
 				rs := r.results(sc.Name, st)
@@ -248,6 +391,9 @@ func (r *Report) Markdown(chartPath string) string {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, t.verdict)
 	}
 	b.WriteString("\nThe backpressure target (a client that stops reading costs bounded memory; a slow hub subscriber is cut without slowing the others) is not measured by this benchmark; the transport's and the hub's tests cover it.\n")
+	if nats := r.natsSection(); nats != "" {
+		b.WriteString("\n### NATS JetStream (issue 11), from the medians above\n" + nats)
+	}
 	return b.String()
 }
 
@@ -256,7 +402,7 @@ func (r *Report) Markdown(chartPath string) string {
 func (r *Report) notes() []string {
 	var out []string
 	for _, sc := range r.Scenarios {
-		for _, st := range Stacks {
+		for _, st := range r.columns() {
 			var parts []string
 			for _, run := range r.Runs {
 				if run.Scenario != sc.Name || run.Stack != st {
@@ -394,7 +540,7 @@ func (r *Report) targets() []target {
 	ratioTarget("firehose events/s: rxsse ≥ 0.85× bare net/http", "firehose", StackNetHTTP, eps, true, 0.85)
 	ratioTarget("firehose events/s: rxsse ≥ 8× NestJS", "firehose", StackNest, eps, true, 8)
 	for _, sc := range r.Scenarios {
-		if sc.Mode != "fanout" || sc.Name == "fanout-19000" {
+		if sc.Mode != "fanout" || sc.Name == "fanout-19000" || !slices.Contains(sc.Stacks, StackNetHTTP) {
 			continue
 		}
 		ratioTarget(sc.Title+": p99 rxsse ≤ 1.2× bare net/http", sc.Name, StackNetHTTP, p99, false, 1.2)
@@ -434,8 +580,74 @@ func (r *Report) targets() []target {
 	return out
 }
 
-// SVG renders the chart: firehose events/s and fan-out p99 latency per
-// stack, as horizontal bars labelled with their values.
+// natsSection renders, for each fan-out scenario that runs NATS stacks, a
+// table of them: whether every client got every tick, and the latencies,
+// their ratio with the in-memory hub's and the delivery rate. It is empty
+// when no scenario runs a NATS stack.
+func (r *Report) natsSection() string {
+	var b strings.Builder
+	p50 := completed(func(r Result) float64 { return r.LatencyP50 })
+	p99 := completed(func(r Result) float64 { return r.LatencyP99 })
+	ticks := completed(func(r Result) float64 { return r.TicksPerSec })
+	latency := func(scenario, stack string) string {
+		s50, s99 := r.median(scenario, stack, p50), r.median(scenario, stack, p99)
+		if s50.n == 0 || s99.n == 0 {
+			return "–"
+		}
+		return fmtMs(s50.med) + " / " + fmtMs(s99.med)
+	}
+	for _, sc := range r.Scenarios {
+		var stacks []string
+		for _, st := range AllStacks {
+			if NATSInstances(st) > 0 && slices.Contains(sc.Stacks, st) {
+				stacks = append(stacks, st)
+			}
+		}
+		if sc.Mode != "fanout" || len(stacks) == 0 {
+			continue
+		}
+		b.WriteString("\n| " + sc.Title + " | " + strings.Join(titles(stacks), " | ") + " |\n")
+		b.WriteString("| --- |" + strings.Repeat(" ---: |", len(stacks)) + "\n")
+		clean := []string{"every client gets every tick: no failed connection, no dropped stream, no sequence gap"}
+		lat := []string{"latency p50 / p99, ms, from the tick's due time (publish, store, consume, deliver)"}
+		ratio := []string{"p99 / the in-memory hub's p99 (for information)"}
+		rate := []string{"ticks delivered/s, all clients"}
+		if slices.Contains(sc.Stacks, StackRxsse) {
+			lat[0] += "; in-memory hub: " + latency(sc.Name, StackRxsse)
+		}
+		for _, st := range stacks {
+			rs := r.results(sc.Name, st)
+			ok := len(rs) > 0
+			var failed, dropped, gaps int64
+			for _, res := range rs {
+				failed += int64(res.Failed)
+				dropped += int64(res.Dropped)
+				gaps += res.Gaps
+				ok = ok && res.OK && res.Failed == 0 && res.Dropped == 0 && res.Gaps == 0
+			}
+			c := verdict(ok, len(rs) > 0)
+			if len(rs) > 0 && !ok {
+				c += fmt.Sprintf(": %d failed, %d dropped, %d gaps over %d run(s)", failed, dropped, gaps, len(rs))
+			}
+			clean = append(clean, c)
+			lat = append(lat, latency(sc.Name, st))
+			x := "–"
+			if v, ok := r.ratio(sc.Name, st, StackRxsse, p99); ok {
+				x = strconv.FormatFloat(v, 'f', 2, 64) + "×"
+			}
+			ratio = append(ratio, x)
+			rate = append(rate, cell(r.median(sc.Name, st, ticks), fmtRate))
+		}
+		for _, row := range [][]string{clean, lat, ratio, rate} {
+			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		}
+	}
+	return b.String()
+}
+
+// SVG renders the chart: firehose events/s and fan-out p99 latency (with
+// the p50 and the ticks delivered per second in the label) per stack, as
+// horizontal bars labelled with their values.
 func (r *Report) SVG() []byte {
 	type bar struct {
 		stack string
@@ -447,15 +659,18 @@ func (r *Report) SVG() []byte {
 		bars  []bar
 	}
 	eps := completed(func(r Result) float64 { return r.EventsPerSec })
+	p50 := completed(func(r Result) float64 { return r.LatencyP50 })
 	p99 := completed(func(r Result) float64 { return r.LatencyP99 })
-	collect := func(pred func(Scenario) bool, get func(Result) (float64, bool), format func(float64) string, unit string) []group {
+	ticks := completed(func(r Result) float64 { return r.TicksPerSec })
+	cols := r.columns()
+	collect := func(pred func(Scenario) bool, get func(Result) (float64, bool), text func(scenario, stack string, v float64) string) []group {
 		var gs []group
 		for _, sc := range r.Scenarios {
 			if !pred(sc) {
 				continue
 			}
 			g := group{label: sc.Title}
-			for _, st := range Stacks {
+			for _, st := range cols {
 				if !slices.Contains(sc.Stacks, st) {
 					continue
 				}
@@ -464,18 +679,30 @@ func (r *Report) SVG() []byte {
 					g.bars = append(g.bars, bar{st, 0, "no result"})
 					continue
 				}
-				g.bars = append(g.bars, bar{st, s.med, format(s.med) + unit})
+				g.bars = append(g.bars, bar{st, s.med, text(sc.Name, st, s.med)})
 			}
 			gs = append(gs, g)
 		}
 		return gs
 	}
+	fanoutText := func(scenario, stack string, v float64) string {
+		t := fmtMs(v) + " ms"
+		if s := r.median(scenario, stack, p50); s.n > 0 {
+			t += " (p50 " + fmtMs(s.med) + ")"
+		}
+		if s := r.median(scenario, stack, ticks); s.n > 0 {
+			t += ", " + fmtRate(s.med) + "/s"
+		}
+		return t
+	}
 	panels := []struct {
 		title  string
 		groups []group
+		textW  int // room for the bars' labels
 	}{
-		{"firehose: events/s (higher is better)", collect(func(s Scenario) bool { return s.Mode == "firehose" }, eps, fmtRate, "")},
-		{"fan-out: latency p99, ms (lower is better)", collect(func(s Scenario) bool { return s.Mode == "fanout" }, p99, fmtMs, " ms")},
+		{"firehose: events/s (higher is better)", collect(func(s Scenario) bool { return s.Mode == "firehose" }, eps,
+			func(_, _ string, v float64) string { return fmtRate(v) }), 90},
+		{"fan-out: latency p99 (p50), ms, lower is better; ticks delivered/s", collect(func(s Scenario) bool { return s.Mode == "fanout" }, p99, fanoutText), 170},
 	}
 
 	const (
@@ -495,15 +722,15 @@ func (r *Report) SVG() []byte {
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/>`+"\n", width, height)
 	// The legend.
 	lx := 10
-	for _, st := range Stacks {
+	for _, st := range cols {
 		fmt.Fprintf(&b, `<rect x="%d" y="8" width="12" height="12" fill="%s"/><text x="%d" y="18">%s</text>`+"\n", lx, stackColor[st], lx+16, html.EscapeString(stackTitle[st]))
-		lx += 130
+		lx += 16 + 8*len([]rune(stackTitle[st])) + 20
 	}
 	for pi, p := range panels {
 		x0 := 10 + pi*(panelW+20)
 		fmt.Fprintf(&b, `<text x="%d" y="44" font-weight="bold">%s</text>`+"\n", x0, html.EscapeString(p.title))
 		y := top
-		barMax := float64(panelW - labelW - 90)
+		barMax := float64(panelW - labelW - p.textW)
 		for _, g := range p.groups {
 			// Each workload has its own scale: the bars compare the stacks.
 			vmax := 0.0
@@ -527,7 +754,11 @@ func (r *Report) SVG() []byte {
 			}
 		}
 	}
-	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#777">%s; medians; each workload on its own scale; make bench-load</text>`+"\n", height-10, html.EscapeString(r.Machine.Date))
+	date := r.Machine.Date
+	for _, m := range r.Merged {
+		date += ", " + m.Date + " (" + m.Command + ")"
+	}
+	fmt.Fprintf(&b, `<text x="10" y="%d" fill="#777">%s; medians; each workload on its own scale; make bench-load</text>`+"\n", height-10, html.EscapeString(date))
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }

@@ -2,14 +2,18 @@ package loadtest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Scenarios returns the workloads of make bench-load: the firehose of 200k
-// events, fan-out to 1,000 and 5,000 clients, churn, and fan-out to 19,000
-// clients once per stack (NestJS included, to record what happens). quick
-// gives the smoke sizes of QUICK=1.
+// events, fan-out to 1,000 and 5,000 clients, churn, fan-out to 19,000
+// clients once per stack (NestJS included, to record what happens), and
+// fan-out to 1,000 clients with rxsse's hub on NATS JetStream, one and three
+// instances, next to the in-memory hub (group "nats"). quick gives the
+// smoke sizes of QUICK=1.
 func Scenarios(quick bool) []Scenario {
 	all := Stacks
 	fanout := func(clients int, ramp, window time.Duration, once bool) Scenario {
@@ -41,8 +45,18 @@ func Scenarios(quick bool) []Scenario {
 		Stacks: all,
 		Bound:  75,
 	}
+	// The NATS stacks next to the in-memory hub, run in the same session.
+	nats := func(clients int, ramp, window time.Duration) Scenario {
+		sc := fanout(clients, ramp, window, false)
+		sc.Name += "-nats"
+		sc.Group = "nats"
+		sc.Title += ": in-memory hub and NATS JetStream"
+		sc.Stacks = []string{StackRxsse, StackRxsseNATS1, StackRxsseNATS3}
+		return sc
+	}
 	if quick {
-		return []Scenario{firehose, fanout(200, time.Second, 5*time.Second, false), fanout(1000, 2*time.Second, 5*time.Second, false), churn(3 * time.Second)}
+		return []Scenario{firehose, fanout(200, time.Second, 5*time.Second, false), fanout(1000, 2*time.Second, 5*time.Second, false), churn(3 * time.Second),
+			nats(200, time.Second, 5*time.Second)}
 	}
 	return []Scenario{
 		firehose,
@@ -50,7 +64,35 @@ func Scenarios(quick bool) []Scenario {
 		fanout(5000, 15*time.Second, 20*time.Second, false),
 		churn(10 * time.Second),
 		fanout(19000, 60*time.Second, 30*time.Second, true),
+		nats(1000, 5*time.Second, 20*time.Second),
 	}
+}
+
+// Select returns the scenarios whose Name or Group is one of only (all of
+// them if only is empty), and an error naming what matched nothing.
+func Select(scenarios []Scenario, only []string) ([]Scenario, error) {
+	if len(only) == 0 {
+		return scenarios, nil
+	}
+	var out []Scenario
+	for _, sc := range scenarios {
+		if slices.Contains(only, sc.Name) || (sc.Group != "" && slices.Contains(only, sc.Group)) {
+			out = append(out, sc)
+		}
+	}
+	var known []string
+	for _, sc := range scenarios {
+		known = append(known, sc.Name)
+		if sc.Group != "" && !slices.Contains(known, sc.Group) {
+			known = append(known, sc.Group)
+		}
+	}
+	for _, o := range only {
+		if !slices.ContainsFunc(scenarios, func(sc Scenario) bool { return sc.Name == o || sc.Group == o }) {
+			return nil, fmt.Errorf("loadtest: no scenario or group %q (there are: %s)", o, strings.Join(known, ", "))
+		}
+	}
+	return out, nil
 }
 
 // thousands writes n with comma separators.

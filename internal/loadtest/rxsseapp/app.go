@@ -1,8 +1,9 @@
 // Package rxsseapp is the rxsse server of the load benchmark, written the
 // way the README teaches users: a controller with @Sse-style routes, sources
-// from package observable and rxgo with a Map, and a hub for the broadcast.
-// It is never tuned for the benchmark: it measures the framework as users
-// get it.
+// from package observable and rxgo with a Map, and a hub.Broker for the
+// broadcast: the in-memory hub by default, a natshub.Broker to scale out
+// (only the constructor differs). It is never tuned for the benchmark: it
+// measures the framework as users get it.
 package rxsseapp
 
 import (
@@ -41,22 +42,35 @@ type tick struct {
 	Seq uint64 `json:"seq"`
 }
 
-// App is the benchmark's controller. Its hub carries one tick every 100 ms.
+// App is the benchmark's controller. Its broker carries one tick every
+// 100 ms.
 type App struct {
-	ticks *hub.Hub
+	ticks hub.Broker
 	stop  context.CancelFunc
 	done  chan struct{}
 }
 
-// New starts the app's tick publisher; Close stops it.
-func New() *App {
+// New starts the app on the in-memory hub, with its tick publisher; Close
+// stops it.
+func New() *App { return NewWithBroker(hub.New(), true) }
+
+// NewWithBroker starts the app on broker, which Close closes. With publish
+// it publishes the tick every 100 ms through broker; instances sharing one
+// broker's stream (natshub) serve the ticks one of them publishes.
+func NewWithBroker(broker hub.Broker, publish bool) *App {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{ticks: hub.New(), stop: cancel, done: make(chan struct{})}
-	go a.publish(ctx)
+	a := &App{ticks: broker, stop: cancel, done: make(chan struct{})}
+	if publish {
+		go a.publish(ctx)
+	} else {
+		close(a.done)
+	}
 	return a
 }
 
-// publish publishes the shared tick every 100 ms until ctx is done.
+// publish publishes the shared tick every 100 ms until ctx is done. The
+// tick carries the time it was due: its latency includes the publish (with
+// NATS, the store's acknowledgement).
 func (a *App) publish(ctx context.Context) {
 	defer close(a.done)
 	t := time.NewTicker(100 * time.Millisecond)
@@ -73,7 +87,7 @@ func (a *App) publish(ctx context.Context) {
 	}
 }
 
-// Close stops the tick publisher and closes the hub, which ends every
+// Close stops the tick publisher and closes the broker, which ends every
 // /fanout stream.
 func (a *App) Close() error {
 	a.stop()

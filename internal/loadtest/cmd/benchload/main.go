@@ -7,7 +7,12 @@
 // It expects the binaries loadgen, rxsse-server and nethttp-server in -bin
 // and the compiled NestJS server in -nest/dist (make bench-load builds them).
 // With -render results.json it only renders the section and the chart again
-// from a saved run.
+// from a saved run. With -only it runs only some scenarios (by name or
+// group: -only nats); with -merge results.json too, it merges their runs
+// into that saved run, replacing those scenarios' earlier runs, and
+// renders the whole (make bench-load ONLY=nats):
+//
+//	benchload -only nats -merge internal/loadtest/results/load.json
 package main
 
 import (
@@ -42,11 +47,18 @@ func main() {
 		results  = flag.String("results", "internal/loadtest/results/load.json", "the machine, the scenarios and every run's result (JSON)")
 		render   = flag.String("render", "", "render the section and the chart from this results file, without running")
 		only     = flag.String("stacks", "", "comma-separated stacks to run (default all)")
+		onlySc   = flag.String("only", "", "comma-separated scenarios to run, by name or group (nats); default all")
+		merge    = flag.String("merge", "", "merge the runs into this results file (replacing its runs of the scenarios run) and render the whole; -results defaults to it")
 		command  = flag.String("command", "make bench-load", "the command to reproduce, for the report")
 		logDir   = flag.String("logs", "", "where the servers' output goes (default -bin/logs)")
 		skipNest = flag.Bool("skip-nest", false, "leave NestJS out (no node)")
 	)
 	flag.Parse()
+	resultsSet := false
+	flag.Visit(func(f *flag.Flag) { resultsSet = resultsSet || f.Name == "results" })
+	if *merge != "" && !resultsSet && !*quick {
+		*results = *merge
+	}
 	if *quick {
 		*rounds = 1
 		*doc = filepath.Join(*bin, "BENCHMARKS-quick.md")
@@ -54,13 +66,9 @@ func main() {
 		*results = filepath.Join(*bin, "load-quick.json")
 	}
 	if *render != "" {
-		b, err := os.ReadFile(*render)
+		rep, err := readReport(*render)
 		if err != nil {
 			fatal("%v", err)
-		}
-		var rep loadtest.Report
-		if err := json.Unmarshal(b, &rep); err != nil {
-			fatal("%s: %v", *render, err)
 		}
 		if err := write(rep, *doc, *chart, *results); err != nil {
 			fatal("%v", err)
@@ -74,7 +82,22 @@ func main() {
 	if _, err := loadtest.RaiseNoFileLimit(); err != nil {
 		fatal("raising the open-files limit: %v", err)
 	}
-	stacks := loadtest.Stacks
+	var base *loadtest.Report
+	if *merge != "" {
+		rep, err := readReport(*merge)
+		if err != nil {
+			fatal("-merge: %v (run the whole benchmark first)", err)
+		}
+		base = &rep
+	}
+	scenarios := loadtest.Scenarios(*quick)
+	if *onlySc != "" {
+		var err error
+		if scenarios, err = loadtest.Select(scenarios, strings.Split(*onlySc, ",")); err != nil {
+			fatal("-only: %v", err)
+		}
+	}
+	stacks := loadtest.AllStacks
 	if *only != "" {
 		stacks = strings.Split(*only, ",")
 	}
@@ -87,7 +110,6 @@ func main() {
 	b := bench{bin: *bin, nest: *nest, logDir: *logDir}
 
 	began := time.Now()
-	scenarios := loadtest.Scenarios(*quick)
 	var runs []loadtest.Run
 	for round := 1; round <= *rounds; round++ {
 		order := rotate(stacks, round-1)
@@ -126,10 +148,31 @@ func main() {
 		Scenarios: scenarios,
 		Runs:      runs,
 	}
+	if base != nil {
+		var names []string
+		for _, sc := range scenarios {
+			names = append(names, sc.Name)
+		}
+		defer fmt.Printf("merged %d runs of %s into the runs of %s (its earlier runs of them replaced)\n", len(runs), strings.Join(names, ", "), *merge)
+		rep = base.Merge(rep)
+	}
 	if err := write(rep, *doc, *chart, *results); err != nil {
 		fatal("%v", err)
 	}
 	fmt.Printf("wrote %s, %s and %s in %.1f minutes\n", *doc, *chart, *results, time.Since(began).Minutes())
+}
+
+// readReport reads a results file.
+func readReport(path string) (loadtest.Report, error) {
+	var rep loadtest.Report
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return rep, err
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return rep, fmt.Errorf("%s: %v", path, err)
+	}
+	return rep, nil
 }
 
 // write writes the results file, the chart and the section of doc.
@@ -173,11 +216,16 @@ func (b bench) run(sc loadtest.Scenario, stack string, round int) loadtest.Resul
 	failed := func(format string, args ...any) loadtest.Result {
 		return loadtest.Result{Mode: sc.Mode, Stack: stack, Error: fmt.Sprintf(format, args...)}
 	}
-	port, err := freePort()
+	instances := max(1, loadtest.NATSInstances(stack))
+	port, err := freePorts(instances)
 	if err != nil {
 		return failed("no free port: %v", err)
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	addrs, err := loadtest.ConsecutiveAddrs("127.0.0.1:"+strconv.Itoa(port), instances)
+	if err != nil {
+		return failed("%v", err)
+	}
+	addr := addrs[0]
 	logf, err := os.Create(filepath.Join(b.logDir, fmt.Sprintf("%s-%s-%d.log", sc.Name, stack, round)))
 	if err != nil {
 		return failed("%v", err)
@@ -188,6 +236,8 @@ func (b bench) run(sc loadtest.Scenario, stack string, round int) loadtest.Resul
 	switch stack {
 	case loadtest.StackRxsse, loadtest.StackNetHTTP:
 		srv = exec.Command(filepath.Join(b.bin, stack+"-server"), "-addr", addr)
+	case loadtest.StackRxsseNATS1, loadtest.StackRxsseNATS3:
+		srv = exec.Command(filepath.Join(b.bin, "rxsse-server"), "-addr", addr, "-nats", "embedded", "-instances", strconv.Itoa(instances))
 	case loadtest.StackNest:
 		srv = exec.Command("node", "dist/main.js")
 		srv.Dir = b.nest
@@ -202,13 +252,15 @@ func (b bench) run(sc loadtest.Scenario, stack string, round int) loadtest.Resul
 	exited := make(chan struct{})
 	go func() { srv.Wait(); close(exited) }()
 	defer stop(srv, exited)
-	if err := waitListening(addr, 30*time.Second, exited); err != nil {
-		return failed("server not listening: %v", err)
+	for _, a := range addrs {
+		if err := waitListening(a, 30*time.Second, exited); err != nil {
+			return failed("server not listening on %s: %v", a, err)
+		}
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(sc.Bound*float64(time.Second)))
 	defer cancel()
-	args := append([]string{"-mode", sc.Mode, "-addr", addr, "-stack", stack, "-pid", strconv.Itoa(srv.Process.Pid)}, sc.Args...)
+	args := append([]string{"-mode", sc.Mode, "-addr", strings.Join(addrs, ","), "-stack", stack, "-pid", strconv.Itoa(srv.Process.Pid)}, sc.Args...)
 	gen := exec.CommandContext(ctx, filepath.Join(b.bin, "loadgen"), args...)
 	gen.Stderr = logf
 	out, _ := gen.Output() // it exits 1 when the run failed; the line says why
@@ -279,14 +331,32 @@ func waitListening(addr string, limit time.Duration, exited <-chan struct{}) err
 	}
 }
 
-// freePort returns a port on 127.0.0.1 free right now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// freePorts returns the first of n consecutive ports on 127.0.0.1 free
+// right now.
+func freePorts(n int) (int, error) {
+	var last error
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		lns := []net.Listener{ln}
+		for i := 1; i < n && err == nil; i++ {
+			var l net.Listener
+			if l, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+i)); err == nil {
+				lns = append(lns, l)
+			}
+		}
+		for _, l := range lns {
+			l.Close()
+		}
+		if err == nil {
+			return port, nil
+		}
+		last = err
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no %d consecutive free ports: %v", n, last)
 }
 
 func cpuModel() string {

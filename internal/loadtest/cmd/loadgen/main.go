@@ -4,6 +4,7 @@
 //
 //	loadgen -mode firehose -addr 127.0.0.1:3000 -n 200000
 //	loadgen -mode fanout -addr 127.0.0.1:3000 -clients 1000 -ramp 5s -window 20s -pid 1234
+//	loadgen -mode fanout -addr 127.0.0.1:3001,127.0.0.1:3002,127.0.0.1:3003 -clients 1000 -pid 1234
 //	loadgen -mode churn -addr 127.0.0.1:3000 -parallel 50 -duration 10s -pid 1234
 package main
 
@@ -14,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,9 +25,9 @@ import (
 func main() {
 	var (
 		mode     = flag.String("mode", "", "firehose, fanout or churn")
-		addr     = flag.String("addr", "127.0.0.1:3000", "the server, on loopback")
+		addr     = flag.String("addr", "127.0.0.1:3000", "the server, on loopback; fanout: several, comma-separated, share the clients round-robin")
 		stack    = flag.String("stack", "", "a label for the result line")
-		pid      = flag.Int("pid", 0, "the server's pid, for RSS and CPU from /proc (0: skip)")
+		pid      = flag.Int("pid", 0, "the server's pid, for RSS and CPU from /proc (0: skip; one process, also for several -addr)")
 		n        = flag.Int("n", 200_000, "firehose: events")
 		timeout  = flag.Duration("timeout", 60*time.Second, "firehose: bound on the run")
 		clients  = flag.Int("clients", 1000, "fanout: concurrent clients")
@@ -36,8 +38,15 @@ func main() {
 		path     = flag.String("path", "/firehose?n=1", "churn: the stream to open")
 	)
 	flag.Parse()
-	if host, _, err := net.SplitHostPort(*addr); err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
-		fmt.Fprintln(os.Stderr, "loadgen: -addr must be a loopback ip:port")
+	addrs := strings.Split(*addr, ",")
+	for _, a := range addrs {
+		if host, _, err := net.SplitHostPort(a); err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
+			fmt.Fprintln(os.Stderr, "loadgen: -addr must be a loopback ip:port, or for fanout a comma-separated list of them")
+			os.Exit(2)
+		}
+	}
+	if len(addrs) > 1 && *mode != "fanout" {
+		fmt.Fprintln(os.Stderr, "loadgen: several -addr only for fanout")
 		os.Exit(2)
 	}
 	if _, err := loadtest.RaiseNoFileLimit(); err != nil {
@@ -51,7 +60,7 @@ func main() {
 	case "firehose":
 		res = loadtest.Firehose(ctx, loadtest.FirehoseConfig{Addr: *addr, Stack: *stack, N: *n, Timeout: *timeout, PID: *pid})
 	case "fanout":
-		res = loadtest.Fanout(ctx, loadtest.FanoutConfig{Addr: *addr, Stack: *stack, Clients: *clients, Ramp: *ramp, Window: *window, PID: *pid})
+		res = loadtest.Fanout(ctx, loadtest.FanoutConfig{Addrs: addrs, Stack: *stack, Clients: *clients, Ramp: *ramp, Window: *window, PID: *pid})
 	case "churn":
 		res = loadtest.Churn(ctx, loadtest.ChurnConfig{Addr: *addr, Stack: *stack, Path: *path, Parallel: *parallel, Duration: *duration, PID: *pid})
 	default:
