@@ -23,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -334,17 +335,16 @@ func waitListening(addr string, limit time.Duration, exited <-chan struct{}) err
 // freePorts returns the first of n consecutive ports on 127.0.0.1 free
 // right now.
 func freePorts(n int) (int, error) {
+	// Candidates below the kernel's ephemeral range (32768 and up by
+	// default): after a fan-out of thousands of clients, ports there are
+	// still held by closing connections, and n in a row are rarely free.
 	var last error
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		lns := []net.Listener{ln}
-		for i := 1; i < n && err == nil; i++ {
+	for base := 20000 + rand.IntN(1000)*10; base < 32000; base += 10 * n {
+		var lns []net.Listener
+		var err error
+		for i := 0; i < n && err == nil; i++ {
 			var l net.Listener
-			if l, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port+i)); err == nil {
+			if l, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i)); err == nil {
 				lns = append(lns, l)
 			}
 		}
@@ -352,7 +352,7 @@ func freePorts(n int) (int, error) {
 			l.Close()
 		}
 		if err == nil {
-			return port, nil
+			return base, nil
 		}
 		last = err
 	}
