@@ -336,7 +336,7 @@ func (r *Report) Markdown(chartPath string) string {
 	b.WriteString("The load client runs on the same cores as the server (loopback only). Cells: median (min–max) over the rounds.\n\n")
 	b.WriteString("The servers (internal/loadtest) serve the same endpoints: `GET /firehose?n=N` (N events `{\"hello\":\"world\",\"i\":i}`, then the end), " +
 		"`GET /fanout` (one shared tick every 100 ms carrying its send time in µs and a sequence number) and the seed `GET /sse`. " +
-		"**rxsse** is written as the README teaches (a controller, `rxgo.Range(...).Map(...)`, `observable.Interval(...).Map(...)`, the hub's `Subscribe`), never tuned for the benchmark; " +
+		"**rxsse** is written as the README teaches (a controller, `observable.Range(...).Map(...)`, `observable.Interval(...).Map(...)`, the hub's `Subscribe`), never tuned for the benchmark; " +
 		"**bare net/http** is hand-written for speed, the ceiling for Go (the firehose in 32 KB writes, each tick encoded once into a shared ring); " +
 		"**NestJS** is the docs' `@Sse` style on Express (`range(...).pipe(map(...))`, a shared `interval(100).pipe(map(...), share())`).\n\n")
 	if r.hasNATS() {

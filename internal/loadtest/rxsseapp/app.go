@@ -1,6 +1,6 @@
 // Package rxsseapp is the rxsse server of the load benchmark, written the
 // way the README teaches users: a controller with @Sse-style routes, sources
-// from package observable and rxgo with a Map, and a hub.Broker for the
+// from package observable with a Map, and a hub.Broker for the
 // broadcast: the in-memory hub by default, a natshub.Broker to scale out
 // (only the constructor differs). It is never tuned for the benchmark: it
 // measures the framework as users get it.
