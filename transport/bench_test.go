@@ -44,29 +44,7 @@ func BenchmarkStreamBurst(b *testing.B) {
 	n = b.N
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
-	resp, err := http.Get(ts.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	dec := encoder.NewDecoder(resp.Body)
-	got := 0
-	for {
-		_, err := dec.Decode()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		got++
-	}
-	b.StopTimer()
-	if got != b.N {
-		b.Fatalf("decoded %d of %d events", got, b.N)
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	firehose(b, ts.URL, b.N)
 }
 
 // BenchmarkIdleStream measures what an open, idle stream costs: goroutines
