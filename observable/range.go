@@ -45,10 +45,8 @@ type rangeIterator struct {
 	left int
 }
 
-// ready is a closed channel: a Range always has its next item ready.
-var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
-func (r *rangeIterator) Ready() <-chan struct{} { return ready }
+// Ready returns an always ready channel: a Range has its next item ready.
+func (r *rangeIterator) Ready() <-chan struct{} { return pull.Ready }
 
 func (r *rangeIterator) Next() (rxgo.Item, pull.State) {
 	if r.left <= 0 || r.ctx.Err() != nil {

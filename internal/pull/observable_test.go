@@ -200,3 +200,22 @@ func TestAPanicInAnOperatorThatIsNotFusedEndsTheStreamNotTheProcess(t *testing.T
 		t.Errorf("last item = %+v, want the *PanicError of the Map", last)
 	}
 }
+
+func TestFailedEndsAtOnceWithItsErrorOrByCompleting(t *testing.T) {
+	boom := errors.New("boom")
+	it := pull.Failed(boom)
+	if item, st := it.Next(); st != pull.Value || !errors.Is(item.E, boom) {
+		t.Fatalf("first Next = %+v, %v; want the error item", item, st)
+	}
+	if _, st := it.Next(); st != pull.Done {
+		t.Fatalf("second Next = %v, want Done", st)
+	}
+	if _, st := pull.Failed(nil).Next(); st != pull.Done {
+		t.Fatalf("Failed(nil).Next() = %v, want Done", st)
+	}
+	select {
+	case <-it.Ready():
+	default:
+		t.Fatal("Ready is not ready")
+	}
+}

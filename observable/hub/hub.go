@@ -145,7 +145,7 @@ func (h *Hub) parseID(id string) (uint64, bool) {
 func (h *Hub) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
 	topics, err := publish.Topics(topics)
 	if err != nil {
-		return pull.New(func(context.Context) pull.Iterator { return &failed{err: err} }, recovered)
+		return pull.New(func(context.Context) pull.Iterator { return pull.Failed(err) }, recovered)
 	}
 	return pull.New(func(ctx context.Context) pull.Iterator {
 		return h.subscribe(ctx, lastEventID, topics)
@@ -170,7 +170,7 @@ func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string
 		it, err = h.log.SubscribeOldest(ctx, topics)
 	}
 	if err != nil {
-		return &failed{} // closed: complete at once
+		return pull.Failed(nil) // closed: complete at once
 	}
 	echoed := publish.Truncate(lastEventID)
 	if gap {
@@ -225,26 +225,3 @@ func (s *subscription) Next() (rxgo.Item, pull.State) {
 	}
 	return s.Iterator.Next()
 }
-
-// failed is a subscription that fails with err at once, or completes if
-// err is nil.
-type failed struct {
-	err  error
-	done bool
-}
-
-func (f *failed) Ready() <-chan struct{} { return ready }
-
-func (f *failed) Next() (rxgo.Item, pull.State) {
-	if f.done || f.err == nil {
-		f.done = true
-		return rxgo.Item{}, pull.Done
-	}
-	f.done = true
-	return rxgo.Error(f.err), pull.Value
-}
-
-func (f *failed) Close() { f.done = true }
-
-// ready is always ready.
-var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

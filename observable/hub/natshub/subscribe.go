@@ -30,7 +30,7 @@ func (b *Broker) Subscribe(lastEventID string, topics ...string) rxgo.Observable
 	topics, err := publish.Topics(topics)
 	return pull.New(func(ctx context.Context) pull.Iterator {
 		if err != nil {
-			return &failed{err: err}
+			return pull.Failed(err)
 		}
 		return b.iterate(ctx, lastEventID, topics)
 	}, panicError)
@@ -42,10 +42,10 @@ func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []strin
 	s, closed, stream := b.sess, b.closed, b.stream
 	b.mu.Unlock()
 	if closed {
-		return &failed{}
+		return pull.Failed(nil)
 	}
 	if ended, err := s.endError(); ended {
-		return &failed{err: err}
+		return pull.Failed(err)
 	}
 	acked := b.acked.Load()
 	if lastEventID == "" {
@@ -55,7 +55,7 @@ func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []strin
 		if it := b.local(ctx, s, max(last, acked, s.live), topics); it != nil {
 			return it
 		}
-		return &failed{err: ErrUnavailable} // the fan-out cannot be too old for its own end
+		return pull.Failed(ErrUnavailable) // the fan-out cannot be too old for its own end
 	}
 	epoch, seq, ok := publish.ParseID(lastEventID)
 	if ok && epoch == s.epoch && seq >= s.base {
@@ -83,7 +83,7 @@ func (b *Broker) local(ctx context.Context, s *session, after uint64, topics []s
 		return nil
 	case err != nil:
 		_, endErr := s.endError()
-		return &failed{err: endErr}
+		return pull.Failed(endErr)
 	}
 	if o := b.cfg.observer; o != nil {
 		o.Subscribed(it.Replayed(), false)
@@ -184,29 +184,6 @@ func (it *iterator) Close() {
 	}
 }
 
-// failed is a subscription that ends at once: with err, or completing.
-type failed struct {
-	err  error
-	done bool
-}
-
-func (f *failed) Ready() <-chan struct{} { return closedChan }
-
-func (f *failed) Next() (rxgo.Item, pull.State) {
-	if f.done {
-		return rxgo.Item{}, pull.Done
-	}
-	f.done = true
-	if f.err == nil {
-		return rxgo.Item{}, pull.Done
-	}
-	return rxgo.Error(f.err), pull.Value
-}
-
-func (f *failed) Close() { f.done = true }
-
-var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
 // history is the part of a subscription read from the stream: a goroutine
 // reads it, through a bounded buffer, while the live part is already
 // subscribed.
@@ -228,7 +205,7 @@ func (h *history) ready() <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.items) > 0 || h.over {
-		return closedChan
+		return pull.Ready
 	}
 	if h.wake == nil {
 		h.wake = make(chan struct{})
@@ -308,7 +285,7 @@ func (b *Broker) remote(ctx context.Context, s *session, stream jetstream.Stream
 	live, err := s.log.Subscribe(ctx, fanout.Live, topics)
 	if err != nil {
 		_, endErr := s.endError()
-		return &failed{err: endErr}
+		return pull.Failed(endErr)
 	}
 	L := max(live.After(), s.base)
 	hctx, cancel := context.WithCancel(ctx)
