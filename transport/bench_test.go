@@ -27,9 +27,7 @@ type quote struct {
 // over loopback, client-side decoding — for a burst of small JSON events.
 // One op is one event; allocations count both ends.
 func BenchmarkStreamBurst(b *testing.B) {
-	n := 0
-	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
-		count := n
+	firehose(b, func(count int) rxgo.Observable {
 		return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 			for i := range count {
 				select {
@@ -39,12 +37,7 @@ func BenchmarkStreamBurst(b *testing.B) {
 				}
 			}
 		}})
-	}, transport.WithHeartbeat(0)))
-	defer ts.Close()
-	n = b.N
-	b.ReportAllocs()
-	b.ResetTimer()
-	firehose(b, ts.URL, b.N)
+	})
 }
 
 // BenchmarkIdleStream measures what an open, idle stream costs: goroutines
@@ -131,10 +124,18 @@ func (c *countIterator) Next() (rxgo.Item, pull.State) {
 	return rxgo.Of(encoder.MessageEvent{Data: quote{"RXS", 42.5, c.i}}), pull.Value
 }
 
-// firehose reads a whole stream of want events over loopback HTTP and
-// reports events/s; it fails the benchmark on a short stream.
-func firehose(b *testing.B, url string, want int) {
+// firehose serves source(b.N) and reads the whole stream over loopback
+// HTTP, reporting events/s; it fails the benchmark on a short stream.
+func firehose(b *testing.B, source func(n int) rxgo.Observable) {
 	b.Helper()
+	want := b.N
+	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		return source(want)
+	}, transport.WithHeartbeat(0)))
+	defer ts.Close()
+	url := ts.URL
+	b.ReportAllocs()
+	b.ResetTimer()
 	start := time.Now()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -163,9 +164,7 @@ func firehose(b *testing.B, url string, want int) {
 // BenchmarkFirehoseMap is the firehose as users write it: a cold producer
 // and a Map to MessageEvent, over loopback HTTP. One op is one event.
 func BenchmarkFirehoseMap(b *testing.B) {
-	n := 0
-	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
-		count := n
+	firehose(b, func(count int) rxgo.Observable {
 		return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 			for i := range count {
 				select {
@@ -177,26 +176,13 @@ func BenchmarkFirehoseMap(b *testing.B) {
 		}}).Map(func(_ context.Context, v any) (any, error) {
 			return encoder.MessageEvent{Data: quote{"RXS", 42.5, v.(int)}}, nil
 		})
-	}, transport.WithHeartbeat(0)))
-	defer ts.Close()
-	n = b.N
-	b.ReportAllocs()
-	b.ResetTimer()
-	firehose(b, ts.URL, b.N)
+	})
 }
 
 // BenchmarkPullSource streams a pull.Source over loopback HTTP. One op is
 // one event.
 func BenchmarkPullSource(b *testing.B) {
-	n := 0
-	ts := httptest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable {
-		return newCountSource(n)
-	}, transport.WithHeartbeat(0)))
-	defer ts.Close()
-	n = b.N
-	b.ReportAllocs()
-	b.ResetTimer()
-	firehose(b, ts.URL, b.N)
+	firehose(b, func(n int) rxgo.Observable { return newCountSource(n) })
 }
 
 // BenchmarkPerRequest measures one whole request over a kept-alive loopback
