@@ -140,6 +140,10 @@ func (m *mapIterator) apply(v any) (out any, err error) {
 	return m.fn(m.ctx, v)
 }
 
+// StartID forwards the upstream subscription's start position: a fused Map
+// does not change where a client resumes from.
+func (m *mapIterator) StartID() string { return StartID(m.in) }
+
 func (m *mapIterator) Close() {
 	m.done = true
 	m.in.Close()
@@ -186,6 +190,9 @@ func (f *filterIterator) test(v any) (keep bool, err error) {
 	}()
 	return f.fn(v), nil
 }
+
+// StartID forwards the upstream subscription's start position.
+func (f *filterIterator) StartID() string { return StartID(f.in) }
 
 func (f *filterIterator) Close() {
 	f.done = true

@@ -51,3 +51,24 @@ type Iterator interface {
 	// and after Done.
 	Close()
 }
+
+// Starter is implemented by an Iterator that knows, before its first item,
+// the event id a client should resume from to miss nothing of this
+// subscription: the position it started at. A broker subscription started
+// without a resumable Last-Event-ID (live only, or from the oldest retained
+// event) has one. The transport writes it as an id-only block ("id: <id>"
+// and a blank line, which a browser records without dispatching anything)
+// before the first event, so a client cut before it has received an event
+// still resumes from where it started.
+type Starter interface {
+	// StartID returns that id, or "" when the client already has it.
+	StartID() string
+}
+
+// StartID returns it's StartID if it implements Starter, or "".
+func StartID(it Iterator) string {
+	if s, ok := it.(Starter); ok {
+		return s.StartID()
+	}
+	return ""
+}
