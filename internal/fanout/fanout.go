@@ -269,6 +269,37 @@ func (g *group) grow(maxLag int) {
 	g.buf = grown
 }
 
+// Break records that the events between the last appended one and seq
+// (exclusive) are lost to this log: they were never appended and never
+// will be (a consumer fell behind its source's retention). Every live
+// subscription is cut off with Config.ErrSlow at its next read, since it
+// would otherwise jump over them silently, and the replay window forgets
+// every event before seq, so that a resume from before the loss fails with
+// ErrTooOld instead of being served across it. Subscriptions started
+// afterwards are unaffected. Break does nothing if seq follows the last
+// event or the log is closed.
+func (l *Log) Break(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || seq <= l.last+1 {
+		return
+	}
+	for l.wsize > 0 {
+		l.pop()
+	}
+	l.floor, l.last = seq-1, seq-1
+	for _, g := range l.list {
+		// Every cursor is now before start: the next read cuts it off.
+		clear(g.buf)
+		g.head++
+		g.start = g.head
+		if g.armed.Swap(false) {
+			close(g.wake)
+			g.wake = make(chan struct{})
+		}
+	}
+}
+
 // Bounds returns the sequence numbers of the oldest event in the replay
 // window and of the last appended event. With an empty window, first is
 // last+1.

@@ -189,3 +189,50 @@ func TestReplayAgeAndOrder(t *testing.T) {
 		t.Errorf("Append of an old seq: %v, want ErrOrder", err)
 	}
 }
+
+// A loss upstream (events 4 to 6 never appended) must reach every live
+// subscription as a cut-off, caught up or behind, and no resume may be
+// served across it; a subscription started after it is unaffected.
+func TestBreakCutsEverySubscriptionAndForgetsTheWindow(t *testing.T) {
+	var ended []fanout.EndReason
+	l := fanout.New(fanout.Config{Replay: 10, ErrSlow: errSlow, OnEnd: func(r fanout.EndReason) { ended = append(ended, r) }})
+	defer l.Close()
+	appendSeqs(t, l, nil, 1, 2)
+	caughtUp, _ := l.Subscribe(t.Context(), fanout.Live, nil)
+	behind, _ := l.Subscribe(t.Context(), fanout.Live, []string{"a"})
+	defer caughtUp.Close()
+	defer behind.Close()
+	appendSeqs(t, l, []string{"a"}, 3)
+	expect(t, caughtUp, 3)
+	wake := caughtUp.Ready()
+
+	l.Break(7)
+	if !ready(wake) {
+		t.Error("Break did not wake a waiting subscription")
+	}
+	appendSeqs(t, l, nil, 7, 8)
+	for name, it := range map[string]*fanout.Iterator{"caught up": caughtUp, "behind": behind} {
+		vs, st, err := drain(it)
+		if len(vs) != 0 || !errors.Is(err, errSlow) {
+			t.Errorf("%s: got %v, %v (state %v); want the cut-off error and nothing else", name, vs, err, st)
+		}
+	}
+	if len(ended) != 2 || ended[0] != fanout.EndCutOff || ended[1] != fanout.EndCutOff {
+		t.Errorf("ends reported: %v, want two cut-offs", ended)
+	}
+	if _, err := l.Subscribe(t.Context(), 3, nil); !errors.Is(err, fanout.ErrTooOld) {
+		t.Errorf("resume from before the loss: %v, want ErrTooOld", err)
+	}
+	if first, last := l.Bounds(); first != 7 || last != 8 {
+		t.Errorf("Bounds = %d, %d; want 7, 8", first, last)
+	}
+	after, err := l.Subscribe(t.Context(), 6, nil)
+	if err != nil {
+		t.Fatalf("resume from the last lost event: %v", err)
+	}
+	defer after.Close()
+	expect(t, after, 7, 8)
+	l.Break(9) // follows the last event: nothing is lost
+	appendSeqs(t, l, nil, 9)
+	expect(t, after, 9)
+}

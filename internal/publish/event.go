@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/rxsse/rxsse/encoder"
@@ -25,7 +26,9 @@ var (
 // Prepare validates an event given to Publish and returns it with its data
 // encoded, with topics sorted and deduplicated (nil if none). It fails with
 // an *encoder.FieldError when ev.ID is set (ErrIDSet), when ev.Type
-// contains a line break, or when ev.Data cannot be encoded, and with
+// contains a line break, when ev.Data cannot be encoded, or when the event
+// would encode to more than encoder.DefaultMaxEventSize bytes on the wire
+// (encoder.ErrEventTooLarge: no subscriber's stream could carry it), and with
 // ErrEmptyTopic for an empty topic; the checks run in that order, topics
 // before data.
 //
@@ -49,7 +52,60 @@ func Prepare(ev encoder.MessageEvent, topics []string) (encoder.MessageEvent, []
 		return ev, nil, &encoder.FieldError{Field: "data", Err: err}
 	}
 	ev.Data = data
+	if n := encodedSize(ev); n > encoder.DefaultMaxEventSize {
+		return ev, nil, &encoder.FieldError{Field: "data", Err: fmt.Errorf("%w: it encodes to %d bytes, over the %d-byte limit every subscriber's stream has", encoder.ErrEventTooLarge, n, encoder.DefaultMaxEventSize)}
+	}
 	return ev, topics, nil
+}
+
+// maxIDLine is the size of the longest id line a broker writes:
+// "id: <epoch of up to 27 bytes>-<up to 20 digits>\n".
+const maxIDLine = len("id: ") + 27 + 1 + 20 + 1
+
+// encodedSize returns how many bytes ev, with its data already encoded by
+// encodeData and the longest id a broker assigns, takes on the wire, as
+// the encoder writes it.
+func encodedSize(ev encoder.MessageEvent) int {
+	n := maxIDLine + 1 // and the blank line that ends the event
+	if ev.Type != "" {
+		n += len("event: ") + len(ev.Type) + 1
+	}
+	if ev.Retry > 0 {
+		n += len("retry: ") + len(strconv.FormatInt(ev.Retry.Milliseconds(), 10)) + 1
+	}
+	if ev.Comment != "" {
+		n += linesSize(": ", ev.Comment)
+	}
+	switch d := ev.Data.(type) {
+	case string:
+		n += linesSize("data: ", d)
+	case []byte:
+		n += linesSize("data: ", d)
+	case json.RawMessage:
+		n += linesSize("data: ", d)
+	}
+	return n
+}
+
+// linesSize returns the size of s written as prefixed lines, one per piece
+// between line breaks (CRLF, lone CR, lone LF), as the encoder writes it.
+func linesSize[T string | []byte | json.RawMessage](prefix string, s T) int {
+	pieces, breaks := 1, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+				breaks++
+			}
+			pieces++
+			breaks++
+		case '\n':
+			pieces++
+			breaks++
+		}
+	}
+	return len(s) - breaks + pieces*(len(prefix)+1)
 }
 
 // Topics returns topics sorted and deduplicated (nil if none), or an error

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/publish"
@@ -140,5 +142,52 @@ func TestTopicsSortsAndDeduplicates(t *testing.T) {
 	}
 	if _, err := publish.Topics([]string{""}); !errors.Is(err, publish.ErrEmptyTopic) || err.Error() != "topic 0: hub: empty topic" {
 		t.Errorf("an empty topic: %v", err)
+	}
+}
+
+// Publish refuses what no subscriber's stream could carry, measured as the
+// encoder writes it with the longest id a broker assigns: line breaks make
+// data grow ("\n" becomes "data: \n"), so the raw size is not the measure.
+func TestPrepareRefusesAnEventThatEncodesOverTheLimit(t *testing.T) {
+	const longestID = "abcdefghijklmnopqrstuvwxyz0-18446744073709551615"
+	wire := func(ev encoder.MessageEvent) int {
+		ev.ID = longestID
+		b, err := encoder.NewEncoder(nil).AppendEvent(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(b)
+	}
+	limit := encoder.DefaultMaxEventSize
+	newlines := strings.Repeat("\n", limit/6) // raw far below the limit, encoded above it
+	crlf := strings.Repeat("a\r\nb\rc", limit/20)
+	base := encoder.MessageEvent{Type: "chat", Comment: "c\nc", Retry: time.Second}
+	fits := base
+	fits.Data = ""
+	fits.Data = strings.Repeat("x", limit-wire(fits)) // exactly at the limit
+	over := base
+	over.Data = fits.Data.(string) + "x"
+	for _, tc := range []struct {
+		name    string
+		data    any
+		tooLong bool
+	}{
+		{"newlines", newlines, true},
+		{"mixed line breaks as bytes", []byte(crlf), wire(encoder.MessageEvent{Type: "chat", Comment: "c\nc", Retry: time.Second, Data: crlf}) > limit},
+		{"exactly at the limit", fits.Data, false},
+		{"one byte over", over.Data, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := base
+			ev.Data = tc.data
+			_, _, err := publish.Prepare(ev, nil)
+			if got := errors.Is(err, encoder.ErrEventTooLarge); got != tc.tooLong {
+				t.Errorf("Prepare: %v; want too large: %v (encodes to %d, limit %d)", err, tc.tooLong, wire(ev), limit)
+			}
+			var fe *encoder.FieldError
+			if tc.tooLong && (!errors.As(err, &fe) || fe.Field != "data") {
+				t.Errorf("Prepare: %v, want an *encoder.FieldError for data", err)
+			}
+		})
 	}
 }

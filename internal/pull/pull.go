@@ -65,7 +65,7 @@ type Starter interface {
 	StartID() string
 }
 
-// StartID returns it's StartID if it implements Starter, or "".
+// StartID returns its StartID if it implements Starter, or "".
 func StartID(it Iterator) string {
 	if s, ok := it.(Starter); ok {
 		return s.StartID()

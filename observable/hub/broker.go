@@ -29,14 +29,31 @@ type Broker interface {
 	// Subscribe returns a cold Observable of encoder.MessageEvent items:
 	// each subscription replays the retained events after lastEventID
 	// that match topics, then continues live, with no gap and no
-	// duplicate at the seam. An id it cannot resume from gets the
-	// GapEventType event first, then every retained event.
+	// duplicate at the seam. An empty lastEventID means live events
+	// only; Oldest means every retained event first. An id it cannot
+	// resume from gets the GapEventType event first, then every retained
+	// event.
 	Subscribe(lastEventID string, topics ...string) rxgo.Observable
 	// Close ends every subscription and refuses further publishing.
 	Close() error
 }
 
 var _ Broker = (*Hub)(nil)
+
+// Oldest, given to Subscribe as lastEventID, starts the subscription at
+// the oldest event the broker retains: a client joining a room gets its
+// recent history, then the live events, with no gap event (nothing was
+// missed: it asked for what there is). A route that offers history on join
+// passes it when the request has no Last-Event-ID:
+//
+//	id := transport.LastEventID(r)
+//	if id == "" && r.URL.Query().Has("history") {
+//		id = hub.Oldest
+//	}
+//	return b.Subscribe(id, room)
+//
+// A reconnecting browser sends its Last-Event-ID and resumes from there.
+const Oldest = "oldest"
 
 // GapEventType ("gap") is the type of the event a subscription sends first when it
 // cannot replay everything after the lastEventID it was given: the id is

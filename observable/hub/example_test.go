@@ -53,7 +53,7 @@ func Example_gap() {
 	old, _ := before.Publish(context.Background(), encoder.MessageEvent{Data: "from the old process"})
 	before.Close()
 
-	h := hub.New(hub.WithReplayCount(2))
+	h := hub.New(hub.WithReplayCount(2), hub.WithBuffer(2))
 	defer h.Close()
 	for _, text := range []string{"a", "b", "c"} {
 		h.Publish(context.Background(), encoder.MessageEvent{Data: text})

@@ -124,22 +124,28 @@ func (h *Hub) parseID(id string) (uint64, bool) {
 // published meanwhile.
 //
 //   - An empty lastEventID means live events only.
+//   - Oldest replays every retained event that matches, then continues
+//     live.
 //   - An id this hub cannot resume from (malformed, of another epoch, or
 //     older than the replay window) replays every retained event, preceded
 //     by an event of type GapEventType.
+//
+// A subscription started with an empty lastEventID or Oldest knows its
+// start position before its first event; the transport writes it as an
+// id-only block ("id: <id>"), so a client cut off before its first event
+// resumes from there and misses nothing.
 //
 // The subscription ends when its context ends (the one given to Pull, or to
 // Observe with rxgo.WithContext; the transport passes the request's), with
 // ErrSlowSubscriber if it falls more than WithBuffer events behind, and
 // completes after Close once it has read what was published before.
 //
-// The Observable implements pull.Source: a transport can pull it on the
-// goroutine that writes the response. Map and Filter chained on it (without
-// rxgo options) are fused: they run inline where it is pulled or relayed, a
-// panic in them ends the stream with an *observable.PanicError item, and
-// the result is still a pull.Source. Observed through plain rxgo, a
-// subscription costs one relay goroutine; Observe registers it before it
-// returns.
+// The transport pulls the Observable on the goroutine that writes the
+// response. Map and Filter chained on it (without rxgo options) are fused:
+// they run inline where it is pulled or relayed, a panic in them ends the
+// stream with an *observable.PanicError item, and the result is still
+// pulled. Observed through plain rxgo, a subscription costs one relay
+// goroutine; Observe registers it before it returns.
 //
 // An empty topic makes the Observable fail with ErrEmptyTopic.
 func (h *Hub) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
@@ -159,11 +165,17 @@ func recovered(v any) error {
 
 // subscribe starts one subscription bound to ctx.
 func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string) pull.Iterator {
-	after, ok := h.parseID(lastEventID)
 	var it *fanout.Iterator
-	err := errors.New("unknown id")
-	if ok {
+	var err error
+	oldest := lastEventID == Oldest
+	after, ok := h.parseID(lastEventID)
+	switch {
+	case oldest:
+		it, err = h.log.SubscribeOldest(ctx, topics)
+	case ok:
 		it, err = h.log.Subscribe(ctx, after, topics)
+	default:
+		err = errors.New("unknown id")
 	}
 	gap := err != nil && !errors.Is(err, fanout.ErrClosed)
 	if gap {
@@ -182,8 +194,11 @@ func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string
 		h.cfg.observer.Subscribed(it.Replayed(), gap)
 	}
 	s := &subscription{Iterator: it}
-	if gap {
+	switch {
+	case gap:
 		s.gap = rxgo.Of(publish.Gap(h.epoch, it.After(), lastEventID))
+	case lastEventID == "" || oldest:
+		s.start = h.id(it.After())
 	}
 	return s
 }
@@ -214,8 +229,14 @@ func (h *Hub) Close() error {
 // could not resume.
 type subscription struct {
 	*fanout.Iterator
-	gap rxgo.Item // sent first when gap.V is set
+	gap   rxgo.Item // sent first when gap.V is set
+	start string    // the start position a client does not have yet, or ""
 }
+
+// StartID returns the position the subscription started at when the client
+// does not have it: it asked for live events or the oldest ones. A resume
+// has it already, and a gap event carries it.
+func (s *subscription) StartID() string { return s.start }
 
 func (s *subscription) Next() (rxgo.Item, pull.State) {
 	if s.gap.V != nil {

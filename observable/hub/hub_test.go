@@ -116,15 +116,20 @@ func equal(got []string, want ...string) bool {
 	return strings.Join(got, ",") == strings.Join(want, ",")
 }
 
-func TestReplayCountZeroRetainsNothing(t *testing.T) {
-	h := newHub(t, hub.WithReplayCount(0))
-	ids := publishData(t, h, "a", "b")
-	if got, _, _ := pullAll(t, subscribe(t, h, ids[1])); len(got) != 0 {
-		t.Errorf("from the latest: %v, want nothing", got)
-	}
-	got, _, _ := pullAll(t, subscribe(t, h, ids[0]))
-	if len(got) != 1 || got[0].(encoder.MessageEvent).Type != hub.GapEventType || got[0].(encoder.MessageEvent).ID != ids[1] {
-		t.Errorf("from before the latest: %v, want only a gap at %s", got, ids[1])
+// Retention cannot be turned off or made smaller than the lag bound: a
+// subscriber cut off for lagging must find its position in the window.
+func TestReplayCountBelowTheLagBoundIsRaisedToIt(t *testing.T) {
+	for _, n := range []int{0, -1, 3} {
+		h := newHub(t, hub.WithReplayCount(n), hub.WithBuffer(4))
+		ids := publishData(t, h, "a", "b", "c", "d", "e", "f")
+		got, _, _ := pullAll(t, subscribe(t, h, ids[1]))
+		if !equal(dataOf(got), "c", "d", "e", "f") {
+			t.Errorf("WithReplayCount(%d), WithBuffer(4): resuming 4 events back got %v, want c, d, e, f", n, got)
+		}
+		got, _, _ = pullAll(t, subscribe(t, h, ids[0]))
+		if len(got) == 0 || got[0].(encoder.MessageEvent).Type != hub.GapEventType {
+			t.Errorf("WithReplayCount(%d), WithBuffer(4): resuming 5 events back got %v, want a gap first", n, got)
+		}
 	}
 }
 

@@ -19,7 +19,14 @@ func TestMain(m *testing.M) {
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestTheHubPassesTheBrokerConformanceSuite(t *testing.T) {
-	hubtest.Run(t, func(t *testing.T) hub.Broker {
+	hubtest.Run(t, hubtest.Window, hubtest.MaxLag, func(t *testing.T) hub.Broker {
 		return hub.New(hub.WithReplayCount(hubtest.Window), hub.WithBuffer(hubtest.MaxLag), hub.WithLogger(quiet))
+	})
+}
+
+// The promises hold on the defaults, not only on the suite's sizes.
+func TestConformanceDefaults(t *testing.T) {
+	hubtest.Run(t, hub.DefaultReplayCount, hub.DefaultBuffer, func(t *testing.T) hub.Broker {
+		return hub.New(hub.WithLogger(quiet))
 	})
 }

@@ -4,17 +4,19 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/observable"
 )
 
-// Defaults for the hub's options.
+// Defaults of both brokers' options (Hub's and natshub's).
 const (
-	// DefaultReplayCount is how many events a Hub retains for replay.
-	DefaultReplayCount = 1024
-	// DefaultBuffer is how many events a subscriber may fall behind
-	// before the hub cuts it off.
-	DefaultBuffer = fanout.DefaultMaxLag
+	// DefaultBuffer is the lag bound: how many events a subscriber may
+	// fall behind before the broker cuts it off (WithBuffer).
+	DefaultBuffer = 4096
+	// DefaultReplayCount is how many of the latest events a broker retains
+	// for resuming (WithReplayCount): four lag bounds, so that a
+	// subscriber cut off for lagging still finds its position retained
+	// after three more lag bounds' worth of events are published.
+	DefaultReplayCount = 4 * DefaultBuffer
 )
 
 // Option configures a Hub.
@@ -42,14 +44,17 @@ func newConfig(opts []Option) config {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
-	c.replayCount = max(c.replayCount, 0)
-	c.buffer = max(c.buffer, 1)
+	if c.buffer <= 0 {
+		c.buffer = DefaultBuffer
+	}
+	c.replayCount = max(c.replayCount, c.buffer)
 	return c
 }
 
-// WithReplayCount makes the hub retain at most the last n events for replay
-// (DefaultReplayCount by default). Zero retains nothing: a subscription
-// then replays nothing, and resuming is exact only from the latest id.
+// WithReplayCount makes the hub retain the latest n events for resuming
+// (DefaultReplayCount by default). A count below the lag bound (WithBuffer)
+// is raised to it, so that a subscriber cut off for lagging can always
+// resume from where it was cut: retention cannot be turned off.
 func WithReplayCount(n int) Option { return func(c *config) { c.replayCount = n } }
 
 // WithReplayAge also drops retained events older than d, measured on the
@@ -61,12 +66,12 @@ func WithReplayAge(d time.Duration) Option { return func(c *config) { c.replayAg
 
 // WithBuffer sets the lag bound: a subscriber that has not yet read more
 // than n of the events published to its topics is cut off with
-// ErrSlowSubscriber, the next time it reads (DefaultBuffer, 4096, by
-// default; at least 1). A subscriber costs no memory per event: every
-// subscription with the same topics reads one shared ring of the last n
-// events of those topics, so the bound is on lag, not on a queue a burst
-// could fill. A client of a transport whose socket stops draining is
-// usually ended first by the transport's write timeout.
+// ErrSlowSubscriber, the next time it reads (DefaultBuffer by default, also
+// for n <= 0). A subscriber costs no memory per event: every subscription
+// with the same topics reads one shared ring of the last n events of those
+// topics, so the bound is on lag, not on a queue a burst could fill. A
+// client of a transport whose socket stops draining is usually ended first
+// by the transport's write timeout.
 func WithBuffer(n int) Option { return func(c *config) { c.buffer = n } }
 
 // WithClock makes the hub read time (for WithReplayAge) from c instead of

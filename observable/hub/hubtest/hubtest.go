@@ -1,15 +1,23 @@
 // Package hubtest is the conformance suite of hub.Broker: every
 // implementation (the in-memory hub.Hub, a NATS-backed broker) runs it from
-// its own tests.
+// its own tests, once with the suite's small sizes and once with its
+// defaults:
 //
 //	func TestConformance(t *testing.T) {
-//		hubtest.Run(t, func(t *testing.T) hub.Broker {
+//		hubtest.Run(t, hubtest.Window, hubtest.MaxLag, func(t *testing.T) hub.Broker {
 //			return hub.New(hub.WithReplayCount(hubtest.Window), hub.WithBuffer(hubtest.MaxLag))
 //		})
 //	}
 //
+//	func TestConformanceDefaults(t *testing.T) {
+//		hubtest.Run(t, hub.DefaultReplayCount, hub.DefaultBuffer, func(t *testing.T) hub.Broker {
+//			return hub.New()
+//		})
+//	}
+//
 // The suite waits on events, never on time: its timeouts (Stuck) only turn
-// a hang into a failure. In memory it takes a fraction of a second.
+// a hang into a failure. Every goroutine it starts ends before its test
+// returns. In memory it takes a fraction of a second with the small sizes.
 package hubtest
 
 import (
@@ -18,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,31 +41,46 @@ import (
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
-// What the suite expects of the brokers newBroker returns.
+// The suite's small sizes, for a fast run (see Run).
 const (
-	// Window: the broker retains exactly the last Window events for
-	// replay, with no age limit.
-	Window = 64
-	// MaxLag: the broker cuts off a subscriber that falls more than MaxLag
-	// events behind (at the latest by 4*MaxLag).
-	MaxLag = 128
+	// Window: a replay window of Window events.
+	Window = 256
+	// MaxLag: a lag bound of MaxLag events.
+	MaxLag = 64
 )
 
 // Stuck bounds every wait of the suite: a broker that does not deliver
 // within it fails the test instead of hanging it.
 const Stuck = 10 * time.Second
 
+// suite is what every test of the suite is given.
+type suite struct {
+	window int // the broker retains exactly the last window events, with no age limit
+	maxLag int // the broker cuts off a subscriber more than maxLag events behind (at the latest by 2*maxLag)
+	open   func(*testing.T) hub.Broker
+}
+
 // Run runs the conformance suite. newBroker returns a new, empty,
 // independent broker (with an epoch of its own: two calls stand for two
-// processes) configured with Window and MaxLag; the suite closes it at the
-// end of each test, and it must accept a second Close.
+// processes) that retains exactly the last window events for replay, with
+// no age limit, and cuts off a subscriber that falls more than maxLag
+// events behind (at the latest by 2*maxLag); window is at least twice
+// maxLag.
+// The suite closes each broker at the end of its test, and a broker must
+// accept a second Close.
 //
 // Besides the methods' documentation, the suite holds a broker to this: a
 // subscription observed with Observe is in place when Observe returns, so
-// it receives every event published afterwards.
-func Run(t *testing.T, newBroker func(t *testing.T) hub.Broker) {
+// it receives every event published afterwards; a pulled subscription
+// started with an empty lastEventID or hub.Oldest tells its start position
+// (the transport's start block), from which a client resumes without a
+// gap, even on a broker that has never had an event.
+func Run(t *testing.T, window, maxLag int, newBroker func(t *testing.T) hub.Broker) {
 	t.Helper()
-	open := func(t *testing.T) hub.Broker {
+	if window < 2*maxLag {
+		t.Fatalf("hubtest.Run: a window of %d events is smaller than twice the lag bound %d: the suite could not check that a subscriber cut off resumes", window, maxLag)
+	}
+	s := suite{window: window, maxLag: maxLag, open: func(t *testing.T) hub.Broker {
 		b := newBroker(t)
 		t.Cleanup(func() {
 			if err := b.Close(); err != nil {
@@ -64,24 +88,27 @@ func Run(t *testing.T, newBroker func(t *testing.T) hub.Broker) {
 			}
 		})
 		return b
-	}
+	}}
 	tests := []struct {
 		name string
-		run  func(*testing.T, func(*testing.T) hub.Broker)
+		run  func(*testing.T, suite)
 	}{
 		{"EventsArriveInPublishOrderWithTheirIDs", testOrder},
 		{"ASubscriptionResumesAfterTheLastEventID", testResume},
 		{"AnEmptyLastEventIDIsLiveOnly", testLiveOnly},
+		{"OldestStartsAtTheOldestRetainedEventWithoutAGap", testOldest},
+		{"AClientWithNoEventYetResumesFromItsStartPosition", testStart},
 		{"TheReplayLiveSeamHasNoGapAndNoDuplicateUnderConcurrentPublishing", testSeam},
+		{"ConcurrentPublishersReachEverySubscriberExactlyOnceInOrder", testConcurrentPublishers},
 		{"AnIDThatCannotBeResumedFromGetsAGapThenTheWindow", testGap},
 		{"TopicsFollowOneRuleOnBothSides", testTopics},
-		{"ASlowSubscriberIsCutOffWithoutSlowingOthers", testSlow},
+		{"ASlowSubscriberIsCutOffWithoutSlowingOthersAndResumes", testSlow},
 		{"CloseCompletesSubscriptionsAndRefusesPublishing", testClose},
 		{"BadInputIsRejectedAtPublishAndNothingIsRetained", testBadInput},
 		{"DataIsEncodedOnceAndSharedReadOnly", testEncoding},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, open) })
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, s) })
 	}
 }
 
@@ -220,8 +247,8 @@ func numbers(from, to int) []string {
 	return s
 }
 
-func testOrder(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+func testOrder(t *testing.T, s suite) {
+	b := s.open(t)
 	ch := observe(t, b.Subscribe(""))
 	ids := publish(t, b, nil, numbers(1, 50)...)
 	seen := map[string]bool{}
@@ -238,8 +265,8 @@ func testOrder(t *testing.T, open func(*testing.T) hub.Broker) {
 	expectNext(t, b, ch)
 }
 
-func testResume(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+func testResume(t *testing.T, s suite) {
+	b := s.open(t)
 	ids := publish(t, b, nil, "a", "b", "c", "d")
 	ch := observe(t, b.Subscribe(ids[1]))
 	expectData(t, ch, "c", "d")
@@ -252,8 +279,8 @@ func testResume(t *testing.T, open func(*testing.T) hub.Broker) {
 	expectNext(t, b, latest)
 }
 
-func testLiveOnly(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+func testLiveOnly(t *testing.T, s suite) {
+	b := s.open(t)
 	publish(t, b, nil, "old")
 	ch := observe(t, b.Subscribe(""))
 	publish(t, b, nil, "new")
@@ -266,9 +293,9 @@ func testLiveOnly(t *testing.T, open func(*testing.T) hub.Broker) {
 // after its resume point. A gap event is allowed only when the resume point
 // has left the window meanwhile, a cut-off only for a subscriber that fell
 // behind; neither may hide a lost or repeated event.
-func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
+func testSeam(t *testing.T, s suite) {
 	const n, readers, perRound = 2000, 8, 20
-	b := open(t)
+	b := s.open(t)
 	ids := make([]string, n)
 	var published atomic.Int64
 	var mu sync.Mutex // guards ids
@@ -286,20 +313,31 @@ func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
 		}
 	}
 	const chunk = 50
-	go func() {
+	failed := make(chan struct{}) // closed when a reader fails: the publisher stops
+	var failOnce sync.Once
+	fail := func(err error) {
+		t.Error(err)
+		failOnce.Do(func() { close(failed) })
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		defer close(done)
 		seen := int64(0)
 		for i := range n {
 			if i > 0 && i%chunk == 0 {
-				timeout := time.After(Stuck)
+				timeout := time.NewTimer(Stuck)
 				for rounds.Load() == seen && waiting.Load() < readers {
 					select {
 					case <-changed:
-					case <-timeout:
+					case <-failed:
+						timeout.Stop()
+						return
+					case <-timeout.C:
 						t.Errorf("no round ended and not every reader waits, after %d events", i)
 						return
 					}
 				}
+				timeout.Stop()
 				seen = rounds.Load()
 			}
 			id, err := b.Publish(context.Background(), encoder.MessageEvent{Data: strconv.Itoa(i)})
@@ -312,8 +350,7 @@ func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
 			mu.Unlock()
 			published.Store(int64(i + 1))
 		}
-	}()
-	var wg sync.WaitGroup
+	})
 	for r := range readers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(r), 7))
@@ -333,7 +370,7 @@ func testSeam(t *testing.T, open func(*testing.T) hub.Broker) {
 				}
 				err := readRound(b, last, from, p, n, perRound, done, func(d int64) { waiting.Add(d); note() })
 				if err != nil {
-					t.Error(err)
+					fail(err)
 					return
 				}
 				rounds.Add(1)
@@ -412,44 +449,112 @@ func readRound(b hub.Broker, last string, from, p, n, perRound int, done <-chan 
 	return nil
 }
 
-func testGap(t *testing.T, open func(*testing.T) hub.Broker) {
-	window := numbers(11, Window+10)
+func testGap(t *testing.T, s suite) {
 	huge := string(make([]byte, 1<<20))
 	for _, tc := range []struct {
 		name string
+		old  bool // publish more than the window holds
 		id   func(ids, other []string) string
 	}{
-		{"an id older than the window", func(ids, _ []string) string { return ids[0] }},
-		{"an id of another broker (epoch)", func(_, other []string) string { return other[0] }},
-		{"an unknown id", func(_, _ []string) string { return "nope" }},
-		{"a malformed id", func(_, _ []string) string { return "-\x7f-1-" }},
-		{"a huge id, echoed at most 128 bytes", func(_, _ []string) string { return huge }},
+		{"an id older than the window", true, func(ids, _ []string) string { return ids[0] }},
+		{"an id of another broker (epoch)", false, func(_, other []string) string { return other[0] }},
+		{"an unknown id", false, func(_, _ []string) string { return "nope" }},
+		{"a malformed id", false, func(_, _ []string) string { return "-\x7f-1-" }},
+		{"a huge id, echoed at most 128 bytes", false, func(_, _ []string) string { return huge }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := open(t)
-			ids := publish(t, b, nil, numbers(1, Window+10)...)
-			other := open(t) // another process
+			b := s.open(t)
+			n := 20
+			if tc.old {
+				n = s.window + 10
+			}
+			ids := publish(t, b, nil, numbers(1, n)...)
+			retained := numbers(max(1, n-s.window+1), n)
+			other := s.open(t) // another process
 			id := tc.id(ids, publish(t, other, nil, "elsewhere"))
 
 			ch := observe(t, b.Subscribe(id))
 			gap := expectGap(t, ch, id)
 			again := observe(t, b.Subscribe(gap.ID)) // resuming from the gap's id
-			expectData(t, ch, window...)
-			expectData(t, again, window...)
+			expectData(t, ch, retained...)
+			expectData(t, again, retained...)
 			expectNext(t, b, ch, again)
 		})
 	}
 	t.Run("the id just before the window is no gap", func(t *testing.T) {
-		b := open(t)
-		ids := publish(t, b, nil, numbers(1, Window+1)...)
+		b := s.open(t)
+		ids := publish(t, b, nil, numbers(1, s.window+1)...)
 		ch := observe(t, b.Subscribe(ids[0]))
-		expectData(t, ch, numbers(2, Window+1)...)
+		expectData(t, ch, numbers(2, s.window+1)...)
 		expectNext(t, b, ch)
+	})
+	t.Run("a broker that has never had an event", func(t *testing.T) {
+		b := s.open(t)
+		other := s.open(t)
+		id := publish(t, other, nil, "elsewhere")[0]
+		ch := observe(t, b.Subscribe(id))
+		gap := expectGap(t, ch, id)
+		again := observe(t, b.Subscribe(gap.ID))
+		expectNext(t, b, ch, again)
 	})
 }
 
-func testTopics(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+// testOldest: hub.Oldest is history on join: every retained event that
+// matches, no gap event, then live; on a broker without events, live.
+func testOldest(t *testing.T, s suite) {
+	b := s.open(t)
+	empty := observe(t, b.Subscribe(hub.Oldest))
+	publish(t, b, []string{"x"}, "a")
+	publish(t, b, []string{"y"}, "b")
+	publish(t, b, nil, "c")
+	expectData(t, empty, "a", "b", "c")
+	all := observe(t, b.Subscribe(hub.Oldest))
+	x := observe(t, b.Subscribe(hub.Oldest, "x"))
+	expectData(t, all, "a", "b", "c")
+	expectData(t, x, "a", "c")
+	expectNext(t, b, empty, all, x)
+
+	publish(t, b, nil, numbers(1, s.window)...) // a, b, c and the marker leave the window
+	expectData(t, observe(t, b.Subscribe(hub.Oldest)), numbers(1, s.window)...)
+}
+
+// testStart: a client cut off before its first event resumes from the
+// start position the transport gave it, and misses nothing; on a broker
+// that has never had an event too.
+func testStart(t *testing.T, s suite) {
+	for _, tc := range []struct {
+		from        string
+		before, cut []string // published before it starts, and while it is away
+		want        []string // what the resume gets
+	}{
+		{"", nil, []string{"1", "2"}, []string{"1", "2"}},
+		{"", []string{"0"}, []string{"1", "2"}, []string{"1", "2"}},
+		{hub.Oldest, nil, []string{"1", "2"}, []string{"1", "2"}},
+		{hub.Oldest, []string{"0"}, []string{"1", "2"}, []string{"0", "1", "2"}},
+	} {
+		t.Run(fmt.Sprintf("from %q after %d events", tc.from, len(tc.before)), func(t *testing.T) {
+			b := s.open(t)
+			publish(t, b, nil, tc.before...)
+			src, ok := b.Subscribe(tc.from).(pull.Source)
+			if !ok {
+				t.Skip("the broker's Observable is not pulled: it has no start position to tell")
+			}
+			it := src.Pull(t.Context())
+			start := pull.StartID(it)
+			it.Close() // cut off before its first event
+			if start == "" {
+				t.Fatalf("a subscription from %q has no start position", tc.from)
+			}
+			publish(t, b, nil, tc.cut...)
+			ch := observe(t, b.Subscribe(start))
+			expectData(t, ch, tc.want...)
+			expectNext(t, b, ch)
+		})
+	}
+}
+
+func testTopics(t *testing.T, s suite) {
+	b := s.open(t)
 	a := observe(t, b.Subscribe("", "a"))
 	ab := observe(t, b.Subscribe("", "a", "b", "a"))
 	every := observe(t, b.Subscribe(""))
@@ -470,9 +575,12 @@ func testTopics(t *testing.T, open func(*testing.T) hub.Broker) {
 	expectNext(t, b, replay)
 }
 
-func testSlow(t *testing.T, open func(*testing.T) hub.Broker) {
-	const n = 4*MaxLag + 10
-	b := open(t)
+// testSlow: a subscriber that stops reading is cut off once it is more
+// than maxLag events behind, without slowing the others, and resumes from
+// its last event with no gap: the window covers twice the lag bound.
+func testSlow(t *testing.T, s suite) {
+	n := 2 * s.maxLag
+	b := s.open(t)
 	stuck := observe(t, b.Subscribe(""))
 	healthy := observe(t, b.Subscribe(""))
 	var stuckPull pull.Iterator
@@ -501,8 +609,14 @@ func testSlow(t *testing.T, open func(*testing.T) hub.Broker) {
 	if !errors.As(end, &rc) || !rc.Reconnect() {
 		t.Error("ErrSlowSubscriber does not ask the transport to end quietly (Reconnect() bool)")
 	}
+	var resumed []<-chan rxgo.Item
+	if got := len(items) - 1; got > 0 {
+		ch := observe(t, b.Subscribe(event(t, items[got-1]).ID))
+		expectData(t, ch, numbers(got, n-1)...)
+		resumed = append(resumed, ch)
+	}
 	if stuckPull != nil {
-		got := 0
+		got, last := 0, pull.StartID(stuckPull)
 		for {
 			it, st := stuckPull.Next()
 			if st == pull.Empty {
@@ -517,17 +631,22 @@ func testSlow(t *testing.T, open func(*testing.T) hub.Broker) {
 				}
 				break
 			}
-			got++
+			got, last = got+1, event(t, it).ID
 		}
 		if _, st := stuckPull.Next(); st != pull.Done {
 			t.Errorf("after the cut-off Next is %v, want Done", st)
 		}
+		// Resuming from its last event, or from its start position if it
+		// was cut off before its first.
+		ch := observe(t, b.Subscribe(last))
+		expectData(t, ch, numbers(got, n-1)...)
+		resumed = append(resumed, ch)
 	}
-	expectNext(t, b, healthy)
+	expectNext(t, b, append(resumed, healthy)...)
 }
 
-func testClose(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+func testClose(t *testing.T, s suite) {
+	b := s.open(t)
 	every := observe(t, b.Subscribe(""))
 	some := observe(t, b.Subscribe("", "x", "y"))
 	publish(t, b, []string{"x"}, "last")
@@ -550,8 +669,8 @@ func testClose(t *testing.T, open func(*testing.T) hub.Broker) {
 
 type unmarshalable struct{ F func() }
 
-func testBadInput(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+func testBadInput(t *testing.T, s suite) {
+	b := s.open(t)
 	live := observe(t, b.Subscribe(""))
 	first := publish(t, b, nil, "before")
 	for _, tc := range []struct {
@@ -608,8 +727,8 @@ func collectErr(t *testing.T, obs rxgo.Observable) ([]rxgo.Item, error) {
 	return items, nil
 }
 
-func testEncoding(t *testing.T, open func(*testing.T) hub.Broker) {
-	b := open(t)
+func testEncoding(t *testing.T, s suite) {
+	b := s.open(t)
 	ch := observe(t, b.Subscribe(""))
 	raw := []byte("raw bytes")
 	msg := map[string]any{"html": "<b>&</b>", "n": 1}
@@ -639,4 +758,190 @@ func testEncoding(t *testing.T, open func(*testing.T) hub.Broker) {
 		t.Errorf("comment-only event %+v", ev)
 	}
 	expectNext(t, b, ch)
+}
+
+// testConcurrentPublishers: eight publishers publish at once, in rounds
+// that keep every subscriber within an eighth of the window; live
+// subscribers and subscribers that keep leaving and resuming from their
+// last id, with and without topics, must each get every acknowledged event
+// that matches exactly once, each publisher's in the order it published
+// them, and all of them in one order, the broker's.
+func testConcurrentPublishers(t *testing.T, s suite) {
+	const publishers = 8
+	perRound := max(1, s.window/8/publishers)
+	rounds := max(1, 1200/(perRound*publishers))
+	b := s.open(t)
+	topicsOf := func(p int) []string { // publisher p's topics
+		switch p % 4 {
+		case 0:
+			return nil // every subscription
+		case 1, 3:
+			return []string{"odd"}
+		}
+		return []string{"even", "more"}
+	}
+	type sub struct {
+		topics  []string
+		resumes bool
+		got     []string // "p:k" in arrival order
+		ready   chan struct{}
+	}
+	subs := []*sub{
+		{}, {}, {topics: []string{"odd"}}, {topics: []string{"even", "odd"}},
+		{resumes: true}, {resumes: true}, {resumes: true, topics: []string{"odd"}}, {resumes: true, topics: []string{"more"}},
+	}
+	var mu sync.Mutex // guards every sub's got
+	progress := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, sb := range subs {
+		sb.ready = make(chan struct{})
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), 11))
+			last := ""
+			for first := true; ; first = false {
+				ctx, cancel := context.WithCancel(context.Background())
+				ch := b.Subscribe(last, sb.topics...).Observe(rxgo.WithContext(ctx))
+				if first {
+					close(sb.ready) // in place: it gets every event published from now on
+				}
+				leaveAfter := -1
+				if sb.resumes {
+					leaveAfter = 1 + rng.IntN(40)
+				}
+				read, ok := 0, true
+				for ok && read != leaveAfter {
+					var it rxgo.Item
+					select {
+					case it, ok = <-ch:
+					case <-stop:
+						cancel()
+						return
+					}
+					switch {
+					case !ok:
+						t.Errorf("subscription %d ended", i)
+					case it.E != nil:
+						var rc interface{ Reconnect() bool }
+						if !errors.As(it.E, &rc) || !rc.Reconnect() {
+							t.Errorf("subscription %d: error item %v", i, it.E)
+							cancel()
+							return
+						}
+						ok = false // cut off: resume
+					default:
+						ev := it.V.(encoder.MessageEvent)
+						if ev.Type == hub.GapEventType {
+							t.Errorf("subscription %d resuming from %q got a gap", i, last)
+						}
+						d, _ := ev.Data.(string)
+						mu.Lock()
+						sb.got = append(sb.got, d)
+						mu.Unlock()
+						last, read = ev.ID, read+1
+						select {
+						case progress <- struct{}{}:
+						default:
+						}
+					}
+				}
+				cancel()
+			}
+		})
+	}
+	for _, sb := range subs {
+		<-sb.ready
+	}
+	// want returns the events sb must get of the first r rounds.
+	want := func(sb *sub, r int) int {
+		n := 0
+		for p := range publishers {
+			if fanoutMatch(sb.topics, topicsOf(p)) {
+				n += r * perRound
+			}
+		}
+		return n
+	}
+	for r := range rounds {
+		var pubs sync.WaitGroup
+		for p := range publishers {
+			pubs.Go(func() {
+				for k := r * perRound; k < (r+1)*perRound; k++ {
+					if _, err := b.Publish(context.Background(), encoder.MessageEvent{Data: fmt.Sprintf("%d:%d", p, k)}, topicsOf(p)...); err != nil {
+						t.Errorf("publisher %d: %v", p, err)
+						return
+					}
+				}
+			})
+		}
+		pubs.Wait()
+		timeout := time.NewTimer(Stuck)
+		for behind := true; behind; {
+			behind = false
+			mu.Lock()
+			for _, sb := range subs {
+				behind = behind || len(sb.got) < want(sb, r+1)
+			}
+			mu.Unlock()
+			if behind {
+				select {
+				case <-progress:
+				case <-timeout.C:
+					t.Error("subscribers did not catch up")
+					behind = false
+				}
+			}
+		}
+		timeout.Stop()
+		if t.Failed() {
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	order := map[string]int{} // the broker's order, from a subscriber to everything
+	for i, d := range subs[0].got {
+		order[d] = i
+	}
+	for i, sb := range subs {
+		next := make([]int, publishers) // each publisher's next k
+		prev := -1
+		for _, d := range sb.got {
+			var p, k int
+			if _, err := fmt.Sscanf(d, "%d:%d", &p, &k); err != nil || p < 0 || p >= publishers {
+				t.Fatalf("subscription %d: event %q", i, d)
+			}
+			if !fanoutMatch(sb.topics, topicsOf(p)) {
+				t.Fatalf("subscription %d to %q got %q, published to %q", i, sb.topics, d, topicsOf(p))
+			}
+			if k != next[p] {
+				t.Fatalf("subscription %d: publisher %d's event %d after its %d (lost, repeated or reordered)", i, p, k, next[p]-1)
+			}
+			next[p]++
+			if o, ok := order[d]; !ok || o < prev {
+				t.Fatalf("subscription %d got %q out of the order the others got it in", i, d)
+			} else {
+				prev = o
+			}
+		}
+		if len(sb.got) != want(sb, rounds) {
+			t.Errorf("subscription %d got %d events, want %d", i, len(sb.got), want(sb, rounds))
+		}
+	}
+}
+
+// fanoutMatch is the topic rule: no topics means all, on both sides.
+func fanoutMatch(want, topics []string) bool {
+	if want == nil || topics == nil {
+		return true
+	}
+	for _, t := range topics {
+		if slices.Contains(want, t) {
+			return true
+		}
+	}
+	return false
 }

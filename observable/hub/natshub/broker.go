@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,14 @@ type Broker struct {
 	js     jetstream.JetStream
 	prefix string
 
+	// History reads (resumes older than the local window) go over a
+	// connection of their own, hc, so that a storm of them cannot delay
+	// or disconnect the live consumer; historyTurns bounds how many run
+	// at once.
+	hc           *nats.Conn
+	hjs          jetstream.JetStream
+	historyTurns chan struct{}
+
 	ctx      context.Context // cancelled by Close
 	cancel   context.CancelFunc
 	status   chan nats.Status
@@ -47,7 +56,6 @@ type Broker struct {
 	mu     sync.Mutex
 	closed bool
 	sess   *session // the latest session; never nil after New
-	stream jetstream.Stream
 	epoch  string
 }
 
@@ -60,6 +68,9 @@ type session struct {
 	epoch string
 	base  uint64 // the stream sequence before the first event this session appends
 	live  uint64 // where the session started to be live: a subscription for live events only starts after it
+	// whole: the session started at the stream's first event, so its
+	// fan-out holds every event the stream retains until it drops one.
+	whole bool
 	// maxMsgs is the stream's limit by count (0: none): an event more than
 	// maxMsgs behind the latest is gone from the stream, even if the
 	// fan-out, lagging behind, still holds it.
@@ -73,6 +84,35 @@ type session struct {
 	cc      jetstream.ConsumeContext
 	caught  chan struct{} // closed once last reaches catchUp; nil if nobody waits
 	catchUp uint64
+	moved   chan struct{} // closed when last moves or the session ends, if armed
+	armed   bool          // someone waits on moved
+}
+
+// reached reports whether the session has appended the event of sequence
+// seq (or a later one), or has ended; if not, it returns a channel that is
+// closed when it moves on.
+func (s *session) reached(seq uint64) (bool, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last >= seq || s.ended {
+		return true, nil
+	}
+	if s.moved == nil {
+		s.moved = make(chan struct{})
+	}
+	s.armed = true
+	return false, s.moved
+}
+
+// advance records that the session has appended up to seq, and wakes who
+// waits for it. The caller holds s.mu.
+func (s *session) advance(seq uint64) {
+	s.last = seq
+	if s.armed {
+		s.armed = false
+		close(s.moved)
+		s.moved = make(chan struct{})
+	}
 }
 
 // ErrUnavailable ends the subscriptions of an instance that lost its NATS
@@ -107,15 +147,20 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Broker, error) {
 		return nil, fmt.Errorf("natshub: %w", err)
 	}
 	b := &Broker{
-		cfg:    cfg,
-		nc:     nc,
-		js:     js,
-		prefix: "rxsse." + cfg.stream,
-		failed: make(chan *session, 1),
-		done:   make(chan struct{}),
+		cfg:          cfg,
+		nc:           nc,
+		js:           js,
+		prefix:       "rxsse." + cfg.stream,
+		historyTurns: make(chan struct{}, historyReaders),
+		failed:       make(chan *session, 1),
+		done:         make(chan struct{}),
 	}
 	if err := b.start(ctx, true); err != nil {
 		return nil, err
+	}
+	b.hc, b.hjs = historyConn(nc, cfg.logger)
+	if b.hjs == nil {
+		b.hjs = js
 	}
 	// NATS announces a deleted stream on an advisory subject: the consumer
 	// may not notice it at once, and the stream may be recreated at once.
@@ -124,6 +169,9 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Broker, error) {
 	})
 	if err != nil {
 		b.current().end(nil)
+		if b.hc != nil {
+			b.hc.Close()
+		}
 		return nil, fmt.Errorf("natshub: %w", err)
 	}
 	b.advisory = deleted
@@ -170,6 +218,7 @@ func (b *Broker) start(ctx context.Context, first bool) error {
 		base:  from - 1,
 		live:  pos,
 		last:  from - 1,
+		whole: from <= max(info.State.FirstSeq, 1),
 	}
 	if info.Config.MaxMsgs > 0 {
 		s.maxMsgs = uint64(info.Config.MaxMsgs)
@@ -204,7 +253,7 @@ func (b *Broker) start(ctx context.Context, first bool) error {
 		s.end(nil)
 		return hub.ErrClosed
 	}
-	b.stream, b.epoch, b.sess = stream, epoch, s
+	b.epoch, b.sess = epoch, s
 	return nil
 }
 
@@ -212,14 +261,17 @@ func (b *Broker) start(ctx context.Context, first bool) error {
 // window never holds more than the stream does, so that a resume the
 // stream would answer with a gap is not served from memory instead.
 func (b *Broker) fanoutConfig(sc jetstream.StreamConfig) fanout.Config {
-	replay := b.cfg.localWindow
+	replay, lag := b.cfg.localWindow, b.cfg.buffer
 	if sc.MaxMsgs > 0 {
+		// A subscriber cut off for lagging must find its position in the
+		// stream: the lag bound never exceeds what the stream retains.
 		replay = int(min(int64(replay), sc.MaxMsgs))
+		lag = int(min(int64(lag), sc.MaxMsgs))
 	}
 	cfg := fanout.Config{
 		Replay:    replay,
 		ReplayAge: sc.MaxAge,
-		MaxLag:    b.cfg.buffer,
+		MaxLag:    lag,
 		ErrSlow:   hub.ErrSlowSubscriber,
 	}
 	if o := b.cfg.observer; o != nil {
@@ -251,11 +303,19 @@ func (s *session) append(b *Broker) jetstream.MessageHandler {
 			return
 		}
 		s.lastDel = md.Sequence.Consumer
+		if seq > s.last+1 {
+			// The stream dropped events (its limits, or a deletion) before
+			// this consumer read them: the subscribers cannot get them from
+			// here, and must not jump over them silently. They are cut off,
+			// and resuming tells them of the gap.
+			b.cfg.logger.Warn("natshub: events left the stream before this instance read them; cutting its subscribers off", "stream", b.cfg.stream, "last", s.last, "next", seq)
+			s.log.Break(seq)
+		}
 		e, err := readMsg(seq, md.Timestamp, m.Headers(), m.Data())
 		if err != nil {
 			// Not written by a Broker: skip it, and say so once per message.
 			b.cfg.logger.Error("natshub: skipping a message", "stream", b.cfg.stream, "seq", seq, "err", err)
-			s.last = seq
+			s.advance(seq)
 			return
 		}
 		e.ev.ID = publish.FormatID(s.epoch, seq)
@@ -266,7 +326,7 @@ func (s *session) append(b *Broker) jetstream.MessageHandler {
 		if o := b.cfg.observer; o != nil {
 			o.Published(delivered, time.Since(md.Timestamp))
 		}
-		s.last = seq
+		s.advance(seq)
 		if s.caught != nil && seq >= s.catchUp {
 			close(s.caught)
 			s.caught = nil
@@ -326,6 +386,10 @@ func (s *session) end(err error) {
 	if s.caught != nil {
 		close(s.caught)
 		s.caught = nil
+	}
+	if s.moved != nil {
+		close(s.moved) // whoever waits sees the end
+		s.moved = nil
 	}
 	cc := s.cc
 	s.mu.Unlock()
@@ -433,7 +497,31 @@ func (b *Broker) Close() error {
 	b.nc.RemoveStatusListener(b.status)
 	b.current().end(nil)
 	b.readers.Wait()
+	if b.hc != nil {
+		b.hc.Close()
+	}
 	return nil
+}
+
+// historyConn opens the connection history reads use: a second one with
+// nc's options (servers, credentials, TLS), so that they never share the
+// live consumer's. If it cannot be opened, history reads share nc, and
+// that is logged.
+func historyConn(nc *nats.Conn, logger *slog.Logger) (*nats.Conn, jetstream.JetStream) {
+	opts := nc.Opts
+	if opts.Name != "" {
+		opts.Name += " (rxsse history)"
+	}
+	hc, err := opts.Connect()
+	if err == nil {
+		var js jetstream.JetStream
+		if js, err = jetstream.New(hc); err == nil {
+			return hc, js
+		}
+		hc.Close()
+	}
+	logger.Warn("natshub: no second NATS connection for history reads; they share the live one", "err", err)
+	return nil, nil
 }
 
 // closeWait bounds how long Close waits for the consumer to deliver what

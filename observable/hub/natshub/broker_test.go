@@ -206,7 +206,7 @@ func TestAResumeFromAnotherInstanceIsExact(t *testing.T) {
 
 func TestUnknownIDsGetTheGapThenTheRetainedEvents(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url), WithReplayCount(3))
+	b := newBroker(t, connect(t, n.url), WithReplayCount(3), WithBuffer(3))
 	var ids []string
 	for i := range 5 {
 		ids = append(ids, mustPublish(t, b, strconv.Itoa(i)))

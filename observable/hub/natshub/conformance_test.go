@@ -14,11 +14,21 @@ import (
 func TestConformance(t *testing.T) {
 	n := startNATS(t)
 	var streams atomic.Int64
-	hubtest.Run(t, func(t *testing.T) hub.Broker {
+	hubtest.Run(t, hubtest.Window, hubtest.MaxLag, func(t *testing.T) hub.Broker {
 		return newBroker(t, connect(t, n.url),
 			WithStream(fmt.Sprintf("CONFORMANCE%d", streams.Add(1))),
 			WithReplayCount(hubtest.Window),
 			WithBuffer(hubtest.MaxLag),
 			WithMemoryStorage())
+	})
+}
+
+// The promises hold on the defaults (file storage included), not only on
+// the suite's sizes.
+func TestConformanceDefaults(t *testing.T) {
+	n := startNATS(t)
+	var streams atomic.Int64
+	hubtest.Run(t, hub.DefaultReplayCount, hub.DefaultBuffer, func(t *testing.T) hub.Broker {
+		return newBroker(t, connect(t, n.url), WithStream(fmt.Sprintf("DEFAULTS%d", streams.Add(1))))
 	})
 }

@@ -7,18 +7,18 @@ import (
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
-// Defaults for the options.
+// Defaults for the options of a Broker. The options it shares with the
+// in-memory hub (WithReplayCount, WithReplayAge, WithBuffer, WithLogger,
+// WithObserver) mean the same, with the same defaults: hub.DefaultReplayCount
+// and hub.DefaultBuffer.
 const (
 	// DefaultStream is the stream a Broker uses unless WithStream names
 	// another.
 	DefaultStream = "RXSSE"
-	// DefaultReplayCount is how many events the stream retains when the
-	// Broker creates it.
-	DefaultReplayCount = 10_000
 	// DefaultLocalWindow is how many of the latest events each instance
-	// keeps in memory, so that most resumes are served without asking
-	// NATS.
-	DefaultLocalWindow = 1024
+	// keeps in memory (WithLocalWindow): twice hub.DefaultBuffer, so that
+	// a subscriber cut off for lagging resumes from memory.
+	DefaultLocalWindow = 2 * hub.DefaultBuffer
 )
 
 // Option configures a Broker.
@@ -39,7 +39,7 @@ type config struct {
 func newConfig(opts []Option) config {
 	c := config{
 		stream:      DefaultStream,
-		replayCount: DefaultReplayCount,
+		replayCount: hub.DefaultReplayCount,
 		replicas:    1,
 		localWindow: DefaultLocalWindow,
 	}
@@ -53,6 +53,10 @@ func newConfig(opts []Option) config {
 	}
 	c.replicas = max(c.replicas, 1)
 	c.localWindow = max(c.localWindow, 1)
+	if c.buffer <= 0 {
+		c.buffer = hub.DefaultBuffer
+	}
+	c.replayCount = max(c.replayCount, int64(c.buffer))
 	return c
 }
 
@@ -62,10 +66,13 @@ func newConfig(opts []Option) config {
 // stream captures the subjects "rxsse.<name>.>".
 func WithStream(name string) Option { return func(c *config) { c.stream = name } }
 
-// WithReplayCount makes the stream retain at most the last n events
-// (DefaultReplayCount by default); zero or less means no limit by count.
-// Like every stream setting, it applies when the Broker creates the
-// stream: a Broker binding an existing stream uses that stream's settings.
+// WithReplayCount makes the stream retain the latest n events for
+// resuming (hub.DefaultReplayCount by default), as hub.WithReplayCount
+// does for the in-memory hub: a count below the lag bound (WithBuffer) is
+// raised to it. Like every stream setting, it applies when the Broker
+// creates the stream: a Broker binding an existing stream uses that
+// stream's settings (and lowers its lag bound to the stream's limit by
+// count, if that is smaller).
 func WithReplayCount(n int) Option { return func(c *config) { c.replayCount = int64(n) } }
 
 // WithReplayAge makes the stream drop events older than d (zero, the
@@ -85,9 +92,10 @@ func WithMemoryStorage() Option { return func(c *config) { c.memory = true } }
 // within it is served from memory; an older resume reads the stream.
 func WithLocalWindow(n int) Option { return func(c *config) { c.localWindow = n } }
 
-// WithBuffer sets how many events a subscriber may fall behind the
-// instance's fan-out before it is cut off with hub.ErrSlowSubscriber, as
-// hub.WithBuffer does for the in-memory hub (the fan-out's default if zero).
+// WithBuffer sets the lag bound, as hub.WithBuffer does for the in-memory
+// hub: a subscriber more than n events behind the instance's fan-out is cut
+// off with hub.ErrSlowSubscriber (hub.DefaultBuffer by default, also for
+// n <= 0), and resumes with Last-Event-ID.
 func WithBuffer(n int) Option { return func(c *config) { c.buffer = n } }
 
 // WithLogger sets the logger for connection faults, recoveries and gaps

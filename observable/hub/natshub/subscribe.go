@@ -3,24 +3,23 @@ package natshub
 import (
 	"context"
 	"errors"
-	"sync"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/reactivex/rxgo/v2"
 
-	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable/hub"
 )
 
 // Subscribe returns a cold Observable of encoder.MessageEvent items, as
 // hub.Hub.Subscribe does: each subscription replays the events after
 // lastEventID that match topics, then continues live, with no gap and no
-// duplicate at the seam. An empty lastEventID means live events only; an id
-// that cannot be resumed from (malformed, of another epoch of the stream,
-// or older than what the stream retains) gets the hub.GapEventType event
-// first, then every event the stream retains.
+// duplicate at the seam. An empty lastEventID means live events only, and
+// hub.Oldest every event the stream retains first; an id that cannot be
+// resumed from (malformed, of another epoch of the stream, or older than
+// what the stream retains) gets the hub.GapEventType event first, then
+// every event the stream retains.
 //
 // A resume within the instance's local window is served from memory; an
 // older one reads the stream from NATS first. A subscription ends with
@@ -39,7 +38,7 @@ func (b *Broker) Subscribe(lastEventID string, topics ...string) rxgo.Observable
 // iterate starts one subscription.
 func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []string) pull.Iterator {
 	b.mu.Lock()
-	s, closed, stream := b.sess, b.closed, b.stream
+	s, closed := b.sess, b.closed
 	b.mu.Unlock()
 	if closed {
 		return pull.Failed(nil)
@@ -47,85 +46,124 @@ func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []strin
 	if ended, err := s.endError(); ended {
 		return pull.Failed(err)
 	}
-	acked := b.acked.Load()
-	if lastEventID == "" {
-		// Live: everything after what this instance has already published
-		// or delivered.
-		_, last := s.log.Bounds()
-		if it := b.local(ctx, s, max(last, acked, s.live), topics); it != nil {
+	// What this instance has published or delivered: the fan-out may not
+	// have reached it yet.
+	_, last := s.log.Bounds()
+	latest := max(last, b.acked.Load(), s.live)
+	it := &iterator{b: b, s: s, ctx: ctx, topics: topics}
+	switch lastEventID {
+	case "":
+		// Live: everything after latest.
+		it.after, it.target = latest, latest
+		it.start = publish.FormatID(s.epoch, latest)
+		it.join()
+		return it
+	case hub.Oldest:
+		// Where the retained events start is known once the subscription
+		// has joined the fan-out or read the stream: until then, a client
+		// cut off resumes from the oldest event again.
+		it.start = hub.Oldest
+		if s.holdsStream() {
+			it.oldest, it.target = true, latest
+			it.join()
 			return it
 		}
-		return pull.Failed(ErrUnavailable) // the fan-out cannot be too old for its own end
+		b.remote(it, lastEventID)
+		return it
 	}
 	epoch, seq, ok := publish.ParseID(lastEventID)
-	if ok && epoch == s.epoch && seq >= s.base {
-		_, last := s.log.Bounds()
-		latest := max(last, acked, s.live)
-		// Served from memory only if the stream still retains what
-		// follows seq, so that a resume the stream would answer with a
-		// gap gets it whatever the consumer's lag.
-		if seq <= latest && (s.maxMsgs == 0 || seq+s.maxMsgs >= latest) {
-			if it := b.local(ctx, s, seq, topics); it != nil {
-				return it
-			}
-		}
+	// Served from memory only if the stream still retains what follows
+	// seq, so that a resume the stream would answer with a gap gets it
+	// whatever the consumer's lag.
+	if ok && epoch == s.epoch && seq >= s.base && seq <= latest && (s.maxMsgs == 0 || seq+s.maxMsgs >= latest) {
+		it.after, it.target = seq, latest
+		it.join()
+		return it
 	}
-	return b.remote(ctx, s, stream, lastEventID, topics)
+	b.remote(it, lastEventID)
+	return it
 }
 
-// local starts a subscription served by the session's fan-out alone,
-// after stream sequence after (at least s.base). It returns nil if the
-// fan-out no longer holds every event after it.
-func (b *Broker) local(ctx context.Context, s *session, after uint64, topics []string) pull.Iterator {
-	it, skip, err := s.subscribe(ctx, after, topics)
+// holdsStream reports whether the session's fan-out still holds every
+// event the stream retains: it started at the stream's first event and has
+// dropped none since, or it holds at least as many of the latest events as
+// the stream keeps at most.
+func (s *session) holdsStream() bool {
+	first, last := s.log.Bounds()
+	return (s.whole && first <= s.base+1) || (s.maxMsgs > 0 && first+s.maxMsgs <= last+1)
+}
+
+// iterator is a subscription of a Broker. It joins the session's fan-out
+// once the fan-out has reached target, the latest event the instance knew
+// of when the subscription started, so that what it resumes from is
+// replayed from the fan-out's window rather than rushed into its live
+// ring as the consumer catches up. A resume older than the fan-out's
+// window reads the stream first (hist), then joins.
+type iterator struct {
+	b      *Broker
+	s      *session
+	ctx    context.Context
+	topics []string
+
+	// Before the join: where to join (after, or the window's oldest
+	// event), once the fan-out has reached target.
+	after, target uint64
+	oldest        bool
+	wait          <-chan struct{} // ready when the fan-out moves, while joining
+
+	hist   *history         // the part read from the stream, until it has yielded everything
+	live   *fanout.Iterator // the fan-out, once joined
+	start  string           // the start position a client does not have yet, or ""
+	failed pull.Iterator    // the subscription could not start: this is all it yields
+	done   bool
+}
+
+// StartID returns the position the subscription started at when the client
+// does not have it: it asked for live events or the oldest ones.
+func (it *iterator) StartID() string { return it.start }
+
+// join joins the fan-out if it has reached target, or arms wait. A
+// resume the fan-out's window no longer holds reads the stream instead.
+func (it *iterator) join() {
+	reached, wait := it.s.reached(it.target)
+	if !reached {
+		it.wait = wait
+		return
+	}
+	it.wait = nil
+	var live *fanout.Iterator
+	var err error
+	if it.oldest {
+		live, err = it.s.log.SubscribeOldest(it.ctx, it.topics)
+	} else {
+		live, err = it.s.log.Subscribe(it.ctx, it.after, it.topics)
+	}
 	switch {
 	case errors.Is(err, fanout.ErrTooOld):
-		return nil
+		it.b.remote(it, publish.FormatID(it.s.epoch, it.after))
+		return
 	case err != nil:
-		_, endErr := s.endError()
-		return pull.Failed(endErr)
+		_, endErr := it.s.endError()
+		it.failed = pull.Failed(endErr)
+		return
 	}
-	if o := b.cfg.observer; o != nil {
-		o.Subscribed(it.Replayed(), false)
+	if o := it.b.cfg.observer; o != nil {
+		o.Subscribed(live.Replayed(), false)
 	}
-	return &iterator{s: s, live: it, skip: skip}
-}
-
-// subscribe subscribes to the session's fan-out after stream sequence
-// after. The fan-out may not have reached after yet (the consumer is
-// behind this instance's Publish, or another instance's): then it
-// subscribes live, and skip tells the caller to drop the events up to
-// after.
-func (s *session) subscribe(ctx context.Context, after uint64, topics []string) (it *fanout.Iterator, skip uint64, err error) {
-	for {
-		it, err := s.log.Subscribe(ctx, after, topics)
-		if !errors.Is(err, fanout.ErrAhead) {
-			return it, 0, err
-		}
-		it, err = s.log.Subscribe(ctx, fanout.Live, topics)
-		if err != nil {
-			return nil, 0, err
-		}
-		if it.After() <= after {
-			return it, after, nil
-		}
-		it.Close() // the fan-out passed after meanwhile: resume from it exactly
+	if it.oldest {
+		it.start = publish.FormatID(it.s.epoch, live.After())
 	}
-}
-
-// iterator is a subscription of a Broker: the events read from the stream
-// (for a resume older than the local window), then the session's fan-out.
-type iterator struct {
-	s    *session
-	hist *history // nil, or until it has yielded everything
-	live *fanout.Iterator
-	skip uint64 // drop live events with a sequence up to this one
-	done bool
+	it.live = live
 }
 
 func (it *iterator) Ready() <-chan struct{} {
-	if it.hist != nil {
+	switch {
+	case it.failed != nil:
+		return it.failed.Ready()
+	case it.hist != nil:
 		return it.hist.ready()
+	case it.live == nil:
+		return it.wait
 	}
 	return it.live.Ready()
 }
@@ -135,162 +173,74 @@ func (it *iterator) Next() (rxgo.Item, pull.State) {
 		return rxgo.Item{}, pull.Done
 	}
 	if it.hist != nil {
-		item, st, err := it.hist.next()
+		item, ok, err := it.hist.next()
 		switch {
-		case st == pull.Value:
-			return item, st
-		case st == pull.Empty:
-			return item, st
+		case ok:
+			return item, pull.Value
+		case !it.hist.done():
+			return rxgo.Item{}, pull.Empty
 		case err != nil:
-			it.Close()
+			it.done = true
 			return rxgo.Error(err), pull.Value
+		case it.live == nil:
+			it.done = true // the Broker closed while reading: complete
+			return rxgo.Item{}, pull.Done
 		}
 		it.hist = nil // history done: continue on the fan-out
 	}
-	for {
-		item, st := it.live.Next()
-		switch st {
-		case pull.Empty:
-			return item, st
-		case pull.Done:
+	if it.live == nil && it.failed == nil {
+		if it.ctx.Err() != nil {
 			it.done = true
-			if _, err := it.s.endError(); err != nil {
-				return rxgo.Error(err), pull.Value
+			return rxgo.Item{}, pull.Done
+		}
+		if it.join(); it.live == nil && it.failed == nil {
+			if it.hist != nil {
+				return it.Next() // the window did not reach back: reading the stream
 			}
-			return item, st
+			return rxgo.Item{}, pull.Empty
 		}
-		if it.skip > 0 {
-			if ev, ok := item.V.(encoder.MessageEvent); ok {
-				if _, seq, ok := publish.ParseID(ev.ID); ok && seq <= it.skip {
-					continue
-				}
-			}
-			it.skip = 0
-		}
-		if item.E != nil {
-			it.done = true
-		}
-		return item, st
 	}
+	if it.failed != nil {
+		return it.failed.Next()
+	}
+	item, st := it.live.Next()
+	switch {
+	case st == pull.Done:
+		it.done = true
+		if _, err := it.s.endError(); err != nil {
+			return rxgo.Error(err), pull.Value
+		}
+	case st == pull.Value && item.E != nil:
+		it.done = true
+	}
+	return item, st
 }
 
 func (it *iterator) Close() {
 	it.done = true
-	if it.hist != nil {
+	switch {
+	case it.failed != nil:
+		it.failed.Close()
+	case it.hist != nil:
+		// The reader may still be joining the fan-out: cancelling its
+		// context ends the live part too, wherever it got to.
 		it.hist.stop()
-	}
-	if it.live != nil {
+	case it.live != nil:
 		it.live.Close()
 	}
 }
 
-// history is the part of a subscription read from the stream: a goroutine
-// reads it, through a bounded buffer, while the live part is already
-// subscribed.
-type history struct {
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	items  []rxgo.Item
-	wake   chan struct{} // closed when an item is added or the reading ends
-	space  chan struct{} // receives when the reader may add again
-	over   bool
-	err    error
-}
-
-// historyBuffer is how many events the history reader may be ahead of the
-// subscriber.
-const historyBuffer = 256
-
-func (h *history) ready() <-chan struct{} {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.items) > 0 || h.over {
-		return pull.Ready
-	}
-	if h.wake == nil {
-		h.wake = make(chan struct{})
-	}
-	return h.wake
-}
-
-// next returns the next item read; Done with a nil error when everything
-// was read, or the error that stopped the reading.
-func (h *history) next() (rxgo.Item, pull.State, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.items) > 0 {
-		item := h.items[0]
-		h.items[0] = rxgo.Item{}
-		h.items = h.items[1:]
-		if len(h.items) == historyBuffer-1 {
-			select {
-			case h.space <- struct{}{}:
-			default:
-			}
-		}
-		return item, pull.Value, nil
-	}
-	if h.over {
-		return rxgo.Item{}, pull.Done, h.err
-	}
-	return rxgo.Item{}, pull.Empty, nil
-}
-
-// push adds an item, waiting while the buffer is full; it returns false if
-// ctx ended.
-func (h *history) push(ctx context.Context, item rxgo.Item) bool {
-	for {
-		h.mu.Lock()
-		if len(h.items) < historyBuffer {
-			h.items = append(h.items, item)
-			h.signal()
-			h.mu.Unlock()
-			return true
-		}
-		h.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return false
-		case <-h.space:
-		}
-	}
-}
-
-// finish ends the reading with err (nil: everything was read).
-func (h *history) finish(err error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.over, h.err = true, err
-	h.signal()
-}
-
-// signal wakes the subscriber. The caller holds h.mu.
-func (h *history) signal() {
-	if h.wake != nil {
-		close(h.wake)
-		h.wake = nil
-	}
-}
-
-func (h *history) stop() { h.cancel() }
-
-// remote starts a subscription that reads the stream before joining the
-// fan-out: for an id older than the local window, of another epoch, or
-// ahead of what this instance has seen.
-//
-// It subscribes to the fan-out live first, at its last sequence L, then
-// reads the stream from the resume point to L on a goroutine, so the two
-// parts meet exactly at L whatever is published meanwhile.
-func (b *Broker) remote(ctx context.Context, s *session, stream jetstream.Stream, lastEventID string, topics []string) pull.Iterator {
-	live, err := s.log.Subscribe(ctx, fanout.Live, topics)
-	if err != nil {
-		_, endErr := s.endError()
-		return pull.Failed(endErr)
-	}
-	L := max(live.After(), s.base)
-	hctx, cancel := context.WithCancel(ctx)
-	h := &history{cancel: cancel, space: make(chan struct{}, 1)}
-	it := &iterator{s: s, hist: h, live: live}
+// remote makes it a subscription that reads the stream after lastEventID
+// before it joins the fan-out: for an id older than the local window, of
+// another epoch, or ahead of what this instance has seen, and for
+// hub.Oldest when the fan-out does not hold everything the stream does. A
+// goroutine reads the stream and joins (see readHistory), bound to the
+// subscription's context and the Broker's.
+func (b *Broker) remote(it *iterator, lastEventID string) {
+	hctx, cancel := context.WithCancel(it.ctx)
+	h := newHistory(cancel)
+	it.hist = h
+	s, topics := it.s, it.topics
 	// Close ends the reading too: the history reader stops with the
 	// subscription's context or the Broker's.
 	stopOnClose := context.AfterFunc(b.ctx, cancel)
@@ -298,19 +248,52 @@ func (b *Broker) remote(ctx context.Context, s *session, stream jetstream.Stream
 	go func() {
 		defer b.readers.Done()
 		defer stopOnClose()
-		defer cancel()
-		skip, read, gap, err := b.readHistory(hctx, h, s, stream, L, lastEventID, topics)
-		if o := b.cfg.observer; o != nil {
+		// The live part is bound to hctx, so that ending the subscription
+		// while this goroutine runs ends it too.
+		live, read, gap, err := b.readHistory(hctx, h, s, lastEventID, topics)
+		if o := b.cfg.observer; o != nil && err == nil {
 			o.Subscribed(read, gap)
 		}
-		if b.ctx.Err() != nil {
-			err = nil // closed: the live part completes
-		} else if err != nil && hctx.Err() == nil {
+		switch {
+		case b.ctx.Err() != nil:
+			err = nil // closed: complete
+		case err != nil && hctx.Err() == nil:
 			b.cfg.logger.Warn("natshub: reading the stream for a resume", "stream", b.cfg.stream, "lastEventID", publish.Truncate(lastEventID), "err", err)
 			err = ErrUnavailable
 		}
-		it.skip = skip
+		if err != nil || live == nil {
+			cancel()
+			if live != nil {
+				live.Close()
+			}
+			live = nil
+		}
+		it.live = live // seen by Next after finish, through h.mu
 		h.finish(err)
 	}()
-	return it
+}
+
+// subscribeAt joins the session's fan-out after stream sequence after,
+// waiting until the fan-out has reached it: it then replays from its
+// window. It fails with fanout.ErrTooOld if the window no longer reaches
+// back there, and with the session's error if it has ended.
+func (s *session) subscribeAt(ctx context.Context, after uint64, topics []string) (*fanout.Iterator, error) {
+	for {
+		reached, wait := s.reached(after)
+		if reached {
+			it, err := s.log.Subscribe(ctx, after, topics)
+			if err != nil && !errors.Is(err, fanout.ErrTooOld) {
+				_, err = s.endError()
+				if err == nil {
+					err = fanout.ErrClosed
+				}
+			}
+			return it, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-wait:
+		}
+	}
 }
