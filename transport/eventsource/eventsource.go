@@ -27,8 +27,8 @@ import (
 // Each subscription opens its own connection and keeps one open for as
 // long as both ctx and the subscription's context (rxgo.WithContext) live,
 // reconnecting after the stream ends or the network fails: it waits the
-// reconnection time (the stream's retry field, else WithRetry's, never
-// less than 100 ms), backs off while attempts keep failing or ending
+// reconnection time (the stream's retry field, at most 1 minute or
+// WithBackoff's cap, else WithRetry's, never less than 100 ms), backs off while attempts keep failing or ending
 // without an event (WithBackoff) and sends the last event id in
 // Last-Event-ID. When either context ends, the connection is closed and
 // the observable completes, leaving no goroutine behind.
@@ -209,7 +209,9 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 	for {
 		ev, err := dec.Decode()
 		s.lastID = dec.LastEventID()
-		s.retry, _ = dec.Retry()
+		if retry, seen := dec.Retry(); seen {
+			s.retry = s.cfg.serverRetry(retry)
+		}
 		switch {
 		case err == io.EOF:
 			return true, delivered, ErrStreamEnded

@@ -103,7 +103,10 @@ func WithLastEventID(id string) Option {
 // WithRetry sets the reconnection time used until the stream sets one
 // with a retry field (DefaultRetry by default). A value of zero or less
 // keeps the default. Whatever the option or the stream say, the client
-// waits at least 100 ms before a reconnect.
+// waits at least 100 ms before a reconnect. This value is the client's own
+// and is not capped; a stream's retry field is, at WithBackoff's cap or 1
+// minute, whichever is longer, so that a server cannot keep its clients
+// away for a day.
 func WithRetry(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -120,7 +123,9 @@ func WithRetry(d time.Duration) Option {
 // doubles the wait (from the reconnection time, or 100 ms if that is
 // shorter), up to max, with jitter (see WithJitter); a connection that
 // delivers an event resets it. The wait is never shorter than the
-// reconnection time, even when that is longer than max, nor than 100 ms.
+// reconnection time, even when that is longer than max, nor than 100 ms;
+// a retry field sets a reconnection time of at most max or 1 minute,
+// whichever is longer.
 // Zero or less turns backoff off: every reconnect waits the reconnection
 // time (at least 100 ms), as in a browser.
 func WithBackoff(max time.Duration) Option {
