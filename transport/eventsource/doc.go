@@ -78,10 +78,19 @@
 //   - Giving up. WithMaxAttempts(n) ends the observable with ErrMaxAttempts
 //     after n failed attempts in a row; by default, like a browser, it never
 //     gives up.
-//   - Dead streams. WithReadTimeout drops a connection that stays silent;
-//     comment lines count, so a server's heartbeats keep a quiet stream
-//     alive. The timer runs only while the client waits for the server, so
-//     a slow subscriber is not mistaken for a dead server.
+//   - Dead streams. WithReadTimeout drops a connection on which the server
+//     ends no line for that long; comment lines count, so a server's
+//     heartbeats keep a quiet stream alive, but bytes that never end a
+//     line do not: a server cannot hold the client by trickling them. The
+//     timer runs only while the client waits for the server, so a slow
+//     subscriber is not mistaken for a dead server.
+//   - Floods. A connection may carry at most twice WithMaxEventSize
+//     (32 MiB by default, at least 1 MiB) between two events: past it the
+//     client drops it with ErrReadLimit and reconnects, so a compression
+//     bomb of line breaks or comments costs a bounded amount of work per
+//     connection, with backoff between connections. Heartbeats count
+//     against it too: at 10 bytes every 15 s they reach it after more
+//     than a year.
 //   - Status. WithOnOpen and WithOnError report each open and each loss of
 //     the connection (with the wait before the next attempt), on the
 //     goroutine that emits the items: a callback runs after the subscriber

@@ -172,7 +172,7 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 	}
 	wd.arm()
 	resp, err := s.client.Do(req)
-	wd.disarm()
+	wd.disarm(true) // the headers count as a line end
 	if err != nil {
 		if wd.expired() {
 			err = ErrReadTimeout
@@ -196,13 +196,10 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 		s.cfg.onOpen()
 	}
 
-	var body io.Reader = resp.Body
-	if wd != nil {
-		body = &watchedReader{r: body, wd: wd}
-	}
+	in := &body{r: resp.Body, wd: wd, limit: s.cfg.readLimit()}
 	// Each connection's parser starts where the stream was, as a browser's
 	// does: with the last event id and the reconnection time.
-	dec := encoder.NewDecoder(body,
+	dec := encoder.NewDecoder(in,
 		encoder.WithMaxEventSize(s.cfg.maxEventSize),
 		encoder.WithLastEventID(s.lastID),
 		encoder.WithReconnectionTime(s.retry))
@@ -223,6 +220,7 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 			}
 			return true, delivered, err
 		}
+		in.dispatched()
 		delivered = true
 		if !s.emit(ctx, rxgo.Of(ev)) {
 			return true, delivered, ctx.Err()

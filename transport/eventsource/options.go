@@ -157,12 +157,14 @@ func WithMaxAttempts(n int) Option {
 	return func(c *config) { c.maxAttempts = n }
 }
 
-// WithReadTimeout treats a connection as dead when the server sends
-// nothing for d: no response headers, then no bytes of the body. Any byte
-// counts, so comment lines (heartbeats) keep a quiet stream alive. The
-// client drops the connection, reports ErrReadTimeout to WithOnError and
-// reconnects. The clock runs only while the client waits for the server:
-// a slow subscriber does not make the stream look dead. Zero or less, the
+// WithReadTimeout treats a connection as dead when the server ends no
+// line for d: no response headers, then no line break in the body. Comment
+// lines (heartbeats) keep a quiet stream alive, and so do blank lines;
+// bytes that never end a line do not, so a server that trickles them, or
+// a line that takes longer than d to arrive, ends the connection. The
+// client drops it, reports ErrReadTimeout to WithOnError and reconnects.
+// The clock runs only while the client waits for the server: a slow
+// subscriber does not make the stream look dead. Zero or less, the
 // default, waits for ever.
 func WithReadTimeout(d time.Duration) Option {
 	return func(c *config) { c.readTimeout = d }
@@ -173,7 +175,11 @@ func WithReadTimeout(d time.Duration) Option {
 // the memory a connection holds stays near it, however long a line the
 // server sends. An event past it ends the observable with an error
 // wrapping encoder.ErrEventTooLarge: reconnecting would only read it
-// again.
+// again. It also sets the read limit: a connection may carry at most
+// twice n bytes (at least 1 MiB) between two events, so that a flood of
+// lines that dispatch nothing (blank lines, comments, blocks without data)
+// costs a bounded amount of work; past it the client reports ErrReadLimit
+// to WithOnError and reconnects. Zero or less removes both bounds.
 func WithMaxEventSize(n int) Option {
 	return func(c *config) { c.maxEventSize = n }
 }
