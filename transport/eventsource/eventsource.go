@@ -28,9 +28,9 @@ import (
 // long as both ctx and the subscription's context (rxgo.WithContext) live,
 // reconnecting after the stream ends or the network fails: it waits the
 // reconnection time (the stream's retry field, at most 1 minute or
-// WithBackoff's cap, else WithRetry's, never less than 100 ms), backs off while attempts keep failing or ending
-// without an event (WithBackoff) and sends the last event id in
-// Last-Event-ID. When either context ends, the connection is closed and
+// WithBackoff's cap, else WithRetry's, never less than 100 ms), backs off
+// while attempts keep failing or ending without an event (WithBackoff) and
+// sends the last event id in Last-Event-ID. When either context ends, the connection is closed and
 // the observable completes, leaving no goroutine behind.
 //
 // The observable ends with an error item, and stops for good, where a
