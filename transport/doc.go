@@ -125,10 +125,13 @@
 //	}
 //	log.Fatal(transport.Serve(ctx, &http.Server{Handler: r}, ln))
 //
-// With your own http.Server, CancelOnShutdown(srv) gives Shutdown the same
-// behaviour: SSE streams only are cancelled, and a write blocked on a client
-// that stopped reading is abandoned, so one stalled client cannot hold the
-// shutdown.
+// Serve also sets the server's ReadHeaderTimeout (10 s) and IdleTimeout
+// (2 min) when they are zero, so that a client that trickles its headers or
+// idles on a keep-alive connection cannot hold it; neither cuts a stream.
+// With your own http.Server, set both yourself; CancelOnShutdown(srv) gives
+// Shutdown the same behaviour: SSE streams only are cancelled, and a write
+// blocked on a client that stopped reading is abandoned, so one stalled
+// client cannot hold the shutdown.
 //
 // # rxgo pitfalls
 //

@@ -18,6 +18,16 @@ const shutdownGrace = 10 * time.Second
 // reading cannot hold the shutdown.
 const finalWriteGrace = 100 * time.Millisecond
 
+// Serve's defaults for the server timeouts left at zero. A client gets
+// readHeaderTimeout to send a request's headers, and a keep-alive
+// connection may wait idleTimeout for its next request: without them, a
+// client that trickles header bytes, or opens connections and sends
+// nothing, holds a connection and its goroutine for as long as it likes.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
 // errShutdown is the cause of a stream's cancellation on server shutdown.
 var errShutdown = errors.New("transport: server shutting down")
 
@@ -34,7 +44,8 @@ type shutdownKey struct{}
 // before the server starts serving; it keeps any BaseContext already set.
 // Serve calls it.
 //
-//	srv := &http.Server{Addr: ":3000", Handler: r}
+//	srv := &http.Server{Addr: ":3000", Handler: r,
+//		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 //	transport.CancelOnShutdown(srv)
 func CancelOnShutdown(srv *http.Server) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,12 +76,30 @@ func shutdownSignal(r *http.Request) context.Context {
 // returns nil after a clean shutdown, the error that stopped serving
 // otherwise, or the error of a shutdown that had to close connections.
 //
+// Serve sets srv.ReadHeaderTimeout to 10 seconds and srv.IdleTimeout to 2
+// minutes where they are zero, unless srv.ReadTimeout is set (net/http then
+// uses it for both), so that a client that sends its request headers a
+// byte at a time, or leaves a keep-alive connection idle, cannot hold the
+// connection for ever; a negative value keeps net/http's "no timeout".
+// Neither cuts a stream: a stream starts once its request's headers have
+// arrived, and a connection is idle only between requests. Serve leaves
+// ReadTimeout and WriteTimeout alone: either would end every stream after
+// that time.
+//
 //	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //	defer stop()
 //	ln, err := net.Listen("tcp", ":3000")
 //	...
 //	err = transport.Serve(ctx, &http.Server{Handler: r}, ln)
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	if srv.ReadTimeout == 0 { // otherwise net/http uses ReadTimeout for both
+		if srv.ReadHeaderTimeout == 0 {
+			srv.ReadHeaderTimeout = readHeaderTimeout
+		}
+		if srv.IdleTimeout == 0 {
+			srv.IdleTimeout = idleTimeout
+		}
+	}
 	CancelOnShutdown(srv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

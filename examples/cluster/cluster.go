@@ -136,7 +136,7 @@ func (in *instance) start(ctx context.Context) error {
 	if cfg.wrap != nil {
 		h = cfg.wrap(in.name, h)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	transport.CancelOnShutdown(srv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -35,7 +35,8 @@ func main() {
 	r := chi.NewRouter()
 	controller.Mount(r, AppController{})
 
-	srv := &http.Server{Addr: ":3000", Handler: r}
+	srv := &http.Server{Addr: ":3000", Handler: r,
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	transport.CancelOnShutdown(srv) // srv.Shutdown ends open streams
 	log.Fatal(srv.ListenAndServe())
 }

@@ -9,6 +9,18 @@ import "time"
 // times a second. It is also where the doubling of the backoff starts.
 const minRetry = 100 * time.Millisecond
 
+// maxServerRetry is the longest reconnection time a server's retry field
+// can set when the backoff cap is shorter: a server that sends
+// "retry: 86400000" must not keep its clients away for a day.
+const maxServerRetry = time.Minute
+
+// serverRetry returns the reconnection time a retry field of d sets: d,
+// capped at the larger of the backoff cap and maxServerRetry. WithRetry's
+// own value is the client's choice and is not capped.
+func (c *config) serverRetry(d time.Duration) time.Duration {
+	return min(d, max(c.maxBackoff, maxServerRetry))
+}
+
 // backoff returns the wait before the next attempt, given the reconnection
 // time and the number of attempts in a row, up to the one that just ended,
 // that delivered no event. The first reconnect waits exactly the

@@ -738,7 +738,7 @@ var knownDifferences = map[string]string{
 	"an empty retry value": "Chromium resets the reconnection time to its 3 s default on an empty retry value; " +
 		"the standard ignores a value that is not digits, as our Decoder and the npm client do",
 	"a retry too large for 64 bits": "Chromium ignores a retry past 2^64-1 ms (its integer parse fails); " +
-		"our Decoder saturates it, so the client waits ~292 years, as the standard's 'set the reconnection time to that integer' reads",
+		"our Decoder saturates it, as the standard's 'set the reconnection time to that integer' reads, and the client caps it at a minute",
 	"vector: a byte order mark alone on the first line makes it blank": chromiumBOMBug,
 }
 

@@ -37,8 +37,9 @@
 // WithHeader.
 //
 // When a response ends, or the network fails, the client reconnects after
-// the reconnection time (the stream's latest retry field, else WithRetry's,
-// 3 s by default, never less than 100 ms), sending the last event id in Last-Event-ID unless it is
+// the reconnection time (the stream's latest retry field, at most 1 minute
+// or WithBackoff's cap, else WithRetry's, 3 s by default, never less than
+// 100 ms), sending the last event id in Last-Event-ID unless it is
 // empty; an event with no id on the new connection still carries the last
 // id. Reconnects go to the URL the redirects, if any, led to. The
 // reconnection time and the last event id belong to the stream, not to one
@@ -64,6 +65,9 @@
 //     to WithBackoff's cap (30 s by default). An event resets it: that is what
 //     "healthy" means here. WithBackoff(0) keeps only the floor;
 //     WithJitter makes waits deterministic.
+//   - A ceiling on the server's retry field: it counts for at most 1
+//     minute, or WithBackoff's cap if that is longer. A browser obeys
+//     "retry: 86400000" and waits a day; this client waits a minute.
 //   - Credentials stay with their origin. After a redirect to another origin
 //     (scheme, host and port), neither the redirected request nor the
 //     reconnects that go straight to the new location carry the headers of
@@ -74,10 +78,19 @@
 //   - Giving up. WithMaxAttempts(n) ends the observable with ErrMaxAttempts
 //     after n failed attempts in a row; by default, like a browser, it never
 //     gives up.
-//   - Dead streams. WithReadTimeout drops a connection that stays silent;
-//     comment lines count, so a server's heartbeats keep a quiet stream
-//     alive. The timer runs only while the client waits for the server, so
-//     a slow subscriber is not mistaken for a dead server.
+//   - Dead streams. WithReadTimeout drops a connection on which the server
+//     ends no line for that long; comment lines count, so a server's
+//     heartbeats keep a quiet stream alive, but bytes that never end a
+//     line do not: a server cannot hold the client by trickling them. The
+//     timer runs only while the client waits for the server, so a slow
+//     subscriber is not mistaken for a dead server.
+//   - Floods. A connection may carry at most twice WithMaxEventSize
+//     (32 MiB by default, at least 1 MiB) between two events: past it the
+//     client drops it with ErrReadLimit and reconnects, so a compression
+//     bomb of line breaks or comments costs a bounded amount of work per
+//     connection, with backoff between connections. Heartbeats count
+//     against it too: at 10 bytes every 15 s they reach it after more
+//     than a year.
 //   - Status. WithOnOpen and WithOnError report each open and each loss of
 //     the connection (with the wait before the next attempt), on the
 //     goroutine that emits the items: a callback runs after the subscriber
@@ -127,11 +140,12 @@
 //   - An empty retry field ("retry:" or "retry") is ignored, as the standard
 //     says of a value that is not digits; Chromium resets the reconnection
 //     time to 3 s.
-//   - A retry value past 2^64-1 ms saturates (the client waits for ever, in
-//     practice); Chromium ignores it because its integer parse fails.
+//   - A retry value past 2^64-1 ms saturates, then meets the ceiling (1
+//     minute by default); Chromium ignores it because its integer parse
+//     fails.
 //   - A byte order mark directly followed by a line break: the line break
 //     counts, as the standard says; Chromium's parser drops it (a bug in
 //     Blink's EventSourceParser, which skips the byte after the mark).
-//   - The 100 ms floor, the backoff and the credential rule above, and the
-//     event size bound.
+//   - The 100 ms floor, the retry ceiling, the backoff and the credential
+//     rule above, and the event size bound.
 package eventsource

@@ -23,10 +23,17 @@ var (
 	// ErrStreamEnded is what WithOnError reports when the server ended the
 	// response normally; the client reconnects.
 	ErrStreamEnded = errors.New("eventsource: the server ended the stream")
-	// ErrReadTimeout is what WithOnError reports when the server sent
-	// nothing, not even a comment, for the WithReadTimeout duration; the
+	// ErrReadTimeout is what WithOnError reports when the server ended no
+	// line, not even a comment's, for the WithReadTimeout duration; the
 	// client drops the connection and reconnects.
 	ErrReadTimeout = errors.New("eventsource: no data within the read timeout")
+	// ErrReadLimit is what WithOnError reports when the server sent more
+	// bytes than the read limit without an event: blank lines, comments or
+	// blocks without data, such as a compression bomb of line breaks. The
+	// limit is twice WithMaxEventSize, at least 1 MiB (32 MiB by default);
+	// the client drops the connection and reconnects (with backoff, as
+	// after any connection that delivered no event).
+	ErrReadLimit = errors.New("eventsource: too many bytes without an event")
 )
 
 // StatusError reports a response whose status is not 200 OK. Like a

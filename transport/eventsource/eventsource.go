@@ -27,10 +27,10 @@ import (
 // Each subscription opens its own connection and keeps one open for as
 // long as both ctx and the subscription's context (rxgo.WithContext) live,
 // reconnecting after the stream ends or the network fails: it waits the
-// reconnection time (the stream's retry field, else WithRetry's, never
-// less than 100 ms), backs off while attempts keep failing or ending
-// without an event (WithBackoff) and sends the last event id in
-// Last-Event-ID. When either context ends, the connection is closed and
+// reconnection time (the stream's retry field, at most 1 minute or
+// WithBackoff's cap, else WithRetry's, never less than 100 ms), backs off
+// while attempts keep failing or ending without an event (WithBackoff) and
+// sends the last event id in Last-Event-ID. When either context ends, the connection is closed and
 // the observable completes, leaving no goroutine behind.
 //
 // The observable ends with an error item, and stops for good, where a
@@ -172,7 +172,7 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 	}
 	wd.arm()
 	resp, err := s.client.Do(req)
-	wd.disarm()
+	wd.disarm(true) // the headers count as a line end
 	if err != nil {
 		if wd.expired() {
 			err = ErrReadTimeout
@@ -196,20 +196,19 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 		s.cfg.onOpen()
 	}
 
-	var body io.Reader = resp.Body
-	if wd != nil {
-		body = &watchedReader{r: body, wd: wd}
-	}
+	in := &body{r: resp.Body, wd: wd, limit: s.cfg.readLimit()}
 	// Each connection's parser starts where the stream was, as a browser's
 	// does: with the last event id and the reconnection time.
-	dec := encoder.NewDecoder(body,
+	dec := encoder.NewDecoder(in,
 		encoder.WithMaxEventSize(s.cfg.maxEventSize),
 		encoder.WithLastEventID(s.lastID),
 		encoder.WithReconnectionTime(s.retry))
 	for {
 		ev, err := dec.Decode()
 		s.lastID = dec.LastEventID()
-		s.retry, _ = dec.Retry()
+		if retry, seen := dec.Retry(); seen {
+			s.retry = s.cfg.serverRetry(retry)
+		}
 		switch {
 		case err == io.EOF:
 			return true, delivered, ErrStreamEnded
@@ -221,6 +220,7 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 			}
 			return true, delivered, err
 		}
+		in.dispatched()
 		delivered = true
 		if !s.emit(ctx, rxgo.Of(ev)) {
 			return true, delivered, ctx.Err()

@@ -103,7 +103,10 @@ func WithLastEventID(id string) Option {
 // WithRetry sets the reconnection time used until the stream sets one
 // with a retry field (DefaultRetry by default). A value of zero or less
 // keeps the default. Whatever the option or the stream say, the client
-// waits at least 100 ms before a reconnect.
+// waits at least 100 ms before a reconnect. This value is the client's own
+// and is not capped; a stream's retry field is, at WithBackoff's cap or 1
+// minute, whichever is longer, so that a server cannot keep its clients
+// away for a day.
 func WithRetry(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -120,7 +123,9 @@ func WithRetry(d time.Duration) Option {
 // doubles the wait (from the reconnection time, or 100 ms if that is
 // shorter), up to max, with jitter (see WithJitter); a connection that
 // delivers an event resets it. The wait is never shorter than the
-// reconnection time, even when that is longer than max, nor than 100 ms.
+// reconnection time, even when that is longer than max, nor than 100 ms;
+// a retry field sets a reconnection time of at most max or 1 minute,
+// whichever is longer.
 // Zero or less turns backoff off: every reconnect waits the reconnection
 // time (at least 100 ms), as in a browser.
 func WithBackoff(max time.Duration) Option {
@@ -152,12 +157,14 @@ func WithMaxAttempts(n int) Option {
 	return func(c *config) { c.maxAttempts = n }
 }
 
-// WithReadTimeout treats a connection as dead when the server sends
-// nothing for d: no response headers, then no bytes of the body. Any byte
-// counts, so comment lines (heartbeats) keep a quiet stream alive. The
-// client drops the connection, reports ErrReadTimeout to WithOnError and
-// reconnects. The clock runs only while the client waits for the server:
-// a slow subscriber does not make the stream look dead. Zero or less, the
+// WithReadTimeout treats a connection as dead when the server ends no
+// line for d: no response headers, then no line break in the body. Comment
+// lines (heartbeats) keep a quiet stream alive, and so do blank lines;
+// bytes that never end a line do not, so a server that trickles them, or
+// a line that takes longer than d to arrive, ends the connection. The
+// client drops it, reports ErrReadTimeout to WithOnError and reconnects.
+// The clock runs only while the client waits for the server: a slow
+// subscriber does not make the stream look dead. Zero or less, the
 // default, waits for ever.
 func WithReadTimeout(d time.Duration) Option {
 	return func(c *config) { c.readTimeout = d }
@@ -168,7 +175,11 @@ func WithReadTimeout(d time.Duration) Option {
 // the memory a connection holds stays near it, however long a line the
 // server sends. An event past it ends the observable with an error
 // wrapping encoder.ErrEventTooLarge: reconnecting would only read it
-// again.
+// again. It also sets the read limit: a connection may carry at most
+// twice n bytes (at least 1 MiB) between two events, so that a flood of
+// lines that dispatch nothing (blank lines, comments, blocks without data)
+// costs a bounded amount of work; past it the client reports ErrReadLimit
+// to WithOnError and reconnects. Zero or less removes both bounds.
 func WithMaxEventSize(n int) Option {
 	return func(c *config) { c.maxEventSize = n }
 }
@@ -198,7 +209,7 @@ func WithOnOpen(f func()) Option {
 // WithOnError calls f each time a connection fails or ends and the client
 // is going to reconnect in retryIn, what fires "error" on a browser's
 // EventSource while it is CONNECTING. err says why: ErrStreamEnded,
-// ErrReadTimeout, or the error of the request or of the body. Errors that
+// ErrReadTimeout, ErrReadLimit, or the error of the request or of the body. Errors that
 // stop the client for good are not reported here: they are the
 // observable's last item. f runs like WithOnOpen's.
 func WithOnError(f func(err error, retryIn time.Duration)) Option {
