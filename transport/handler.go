@@ -380,7 +380,7 @@ func (s *stream) appendItem(v any) bool {
 	if max := s.cfg.maxEventSize; max > 0 && len(buf)-start > max {
 		size := len(buf) - start
 		s.buf = buf[:start]
-		err := fmt.Errorf("%w: an event of %d bytes, cap %d", ErrEventTooLarge, size, max)
+		err := fmt.Errorf("transport: %w: an event of %d bytes, cap %d", encoder.ErrEventTooLarge, size, max)
 		if !s.committed {
 			s.fail(err)
 			return false

@@ -346,3 +346,27 @@ func TestTheObserverSeesStreamsEventsAndBytes(t *testing.T) {
 		t.Errorf("events %d, bytes %d; want 3 and %d", obs.events, obs.bytes, len(got))
 	}
 }
+
+// TestTheDefaultCapIsTheModulesOne pins the one size cap of the module: an
+// event whose encoded block is exactly encoder.DefaultMaxEventSize is sent
+// by a transport on its defaults and read by a Decoder on its defaults; one
+// byte more (without an id) is refused with a 500 before the stream.
+func TestTheDefaultCapIsTheModulesOne(t *testing.T) {
+	const overhead = len("id: 1\ndata: \n\n") // the auto id, the data prefix, the block's end
+	payload := strings.Repeat("x", encoder.DefaultMaxEventSize-overhead)
+	src := func(r *http.Request) rxgo.Observable {
+		if r.URL.Query().Has("over") {
+			return items(payload + "x")
+		}
+		return items(payload)
+	}
+	ts := serve(t, transport.Handler(src))
+	resp := get(t, ts.URL, nil)
+	ev, err := encoder.NewDecoder(resp.Body).Decode()
+	if resp.StatusCode != http.StatusOK || err != nil || len(ev.Data) != len(payload) {
+		t.Fatalf("an event of exactly the cap: status %d, decoded %d bytes, %v", resp.StatusCode, len(ev.Data), err)
+	}
+	if resp := get(t, ts.URL+"?over", nil); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("an event one byte over the cap gave %d, want 500", resp.StatusCode)
+	}
+}
