@@ -108,7 +108,11 @@
 // batch (32 KiB plus one event) and each rxgo stage at most its 16-item
 // buffer; a pulled source holds what its own bound allows. After
 // WithWriteTimeout (30 s) the blocked write fails and the stream ends.
-// WithMaxEventSize (4 MiB) caps one event: a larger one cuts the connection.
+// WithMaxEventSize (encoder.DefaultMaxEventSize, 4 MiB) caps one event. A
+// larger one with an ID, as a broker's events have, is skipped: the client
+// gets a block with its id and a comment instead, so its resume point moves
+// past it and a retained event never turns a resume into an error. A larger
+// one without an ID cuts the connection (a 500 before the stream).
 // Streams shared by many clients should go through the hub (package
 // observable/hub), which never lets one slow client hold the others.
 //

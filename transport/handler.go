@@ -380,6 +380,10 @@ func (s *stream) appendItem(v any) bool {
 	if max := s.cfg.maxEventSize; max > 0 && len(buf)-start > max {
 		size := len(buf) - start
 		s.buf = buf[:start]
+		if ev.ID != "" {
+			s.skip(ev.ID, size, max)
+			return true
+		}
 		err := fmt.Errorf("transport: %w: an event of %d bytes, cap %d", encoder.ErrEventTooLarge, size, max)
 		if !s.committed {
 			s.fail(err)
@@ -399,6 +403,20 @@ func (s *stream) appendItem(v any) bool {
 	s.events++
 	s.pending++
 	return true
+}
+
+// skip appends, in place of an event with this id that is over the size
+// cap, an id-only block with a comment saying why: the client records the
+// id without dispatching anything, so its resume point moves past the
+// event, and a retained event (a broker's) too large to send cannot turn
+// every resume before it into an error. The comment leaves the id out:
+// the block's id line carries it.
+func (s *stream) skip(id string, size, max int) {
+	note := encoder.MessageEvent{ID: id, Comment: fmt.Sprintf("event skipped: %d bytes, over the %d-byte cap", size, max)}
+	// The id was valid for the event, so it is for this block.
+	s.buf, _ = s.enc.AppendEvent(s.buf, note)
+	s.autoLast = false
+	s.log(slog.LevelWarn, "sse: event over the size cap skipped", "id", clip(id), "bytes", size, "cap", max)
 }
 
 // grow makes sure s.buf is a pooled buffer.
