@@ -54,8 +54,8 @@
 //     logged. The error frame takes the next auto id only right after an
 //     auto-numbered event, so it never moves a client's Last-Event-ID
 //     backwards (a hub's ids, or the id the client resumed from, stay);
-//   - recovers panics in the source, interceptors and marshallers as
-//     *observable.PanicError;
+//   - recovers panics in the source, interceptors, marshallers and the
+//     error mapper as *observable.PanicError;
 //   - answers HEAD with the headers and no subscription, and does not let a
 //     request body the source left unread hold the response (it is
 //     discarded, up to 256 KiB, while the stream runs);

@@ -616,9 +616,7 @@ func (s *stream) end() {
 // committed yet, an error frame otherwise.
 func (s *stream) fail(err error) {
 	if s.cfg.mapError != nil {
-		if mapped := s.cfg.mapError(err); mapped != nil {
-			err = mapped
-		}
+		err = s.mapError(err)
 	}
 	var rc Reconnecter
 	if errors.As(err, &rc) && rc.Reconnect() {
@@ -653,6 +651,24 @@ func (s *stream) fail(err error) {
 		s.errorFrame(body)
 	}
 	s.flush()
+}
+
+// mapError applies the WithErrorMapper function to err; nil keeps err. A
+// panic in the mapper is recovered, logged with the error it was mapping,
+// and becomes the *observable.PanicError that the client then sees as any
+// unexpected error (a 500, or an error frame), as a panic in an interceptor
+// does.
+func (s *stream) mapError(err error) (mapped error) {
+	defer func() {
+		if v := recover(); v != nil {
+			mapped = recovered(v)
+			s.log(slog.LevelError, "sse: error mapper panicked", "panic", v, "err", err)
+		}
+	}()
+	if m := s.cfg.mapError(err); m != nil {
+		return m
+	}
+	return err
 }
 
 // filter asks the error filter, if any, what the client sees. A panic in

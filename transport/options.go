@@ -113,7 +113,8 @@ func WithMaxEventSize(n int) Option { return func(c *config) { c.maxEventSize = 
 // WithErrorMapper maps every error the stream reports before the transport
 // classifies it, for instance to turn a storage "not found" into
 // NewHTTPError(http.StatusNotFound, ...). A mapper that returns nil keeps
-// the original error.
+// the original error. A panic in f is recovered and logged, and the client
+// sees an internal error: a 500 before the stream, an error frame after.
 func WithErrorMapper(f func(error) error) Option { return func(c *config) { c.mapError = f } }
 
 // WithErrorFilter sets the filter that decides what clients see for an
