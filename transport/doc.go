@@ -72,6 +72,19 @@
 // and a 16-item buffer on every stage (rxgo passes Observe options up the
 // chain), so bursts reach the transport in groups.
 //
+// A pulled subscription that knows its start position before its first
+// item (a hub subscription that is not resuming from a Last-Event-ID) has
+// the transport send that id right after the leading newline, as an
+// id-only block ("id: <id>" and a blank line) in the same write as the
+// headers. Browsers record it as their last event id without dispatching
+// anything, so a client cut before its first event resumes from where it
+// started instead of losing what was published meanwhile. The block is
+// part of the response's start, which the transport commits only after
+// looking at a first item that is ready at once: an error ready at once is
+// still an HTTP status, never a 200 with a start block. Auto ids are
+// unaffected, and an observed source (a hub subscription behind rxgo
+// operators other than Map and Filter) sends no start block.
+//
 // # Interceptors and error filters
 //
 // An Interceptor wraps a route's stream as a NestJS interceptor does;

@@ -112,6 +112,7 @@ type stream struct {
 
 	buf       []byte  // encoded bytes not yet written to the connection
 	bufp      *[]byte // the pooled buffer buf came from
+	startID   string  // the pulled subscription's start position (pull.Starter)
 	nextID    uint64
 	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
@@ -165,6 +166,8 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 	if src, ok := obs.(pull.Source); ok {
 		it := src.Pull(ctx)
 		defer it.Close()
+		// Asked before the first Next: it is where the subscription started.
+		s.startID = pull.StartID(it)
 		s.run(&pullFeed{it: it})
 		return
 	}
@@ -467,12 +470,15 @@ func (s *stream) commit() {
 	if s.cfg.observer != nil && s.r.Method != http.MethodHead {
 		s.cfg.observer.StreamOpened(s.r)
 	}
-	// The body starts with a newline (as NestJS's does) and the retry hint,
-	// ahead of any event already encoded.
+	// The body starts with a newline (as NestJS's does), the start block
+	// and the retry hint, ahead of any event already encoded.
 	old, oldp := s.buf, s.bufp
 	s.bufp = nil
 	s.grow()
 	s.buf = append(s.buf, '\n')
+	if s.startID != "" {
+		s.appendStart()
+	}
 	if s.cfg.retry > 0 {
 		s.buf = strconv.AppendInt(append(s.buf, "retry: "...), s.cfg.retry.Milliseconds(), 10)
 		s.buf = append(s.buf, "\n\n"...)
@@ -482,6 +488,22 @@ func (s *stream) commit() {
 		*oldp = old[:0]
 		bufPool.Put(oldp)
 	}
+}
+
+// appendStart appends the start block, the pulled subscription's start
+// position as an id-only block ("id: <id>" and a blank line): a client
+// records it as its last event id without dispatching anything, so one cut
+// before its first event still resumes from where it started. It is part
+// of the response's start, so it costs no write of its own, and it never
+// turns an error ready at once into a 200: run commits only after it. An
+// id the encoder refuses is left out and logged.
+func (s *stream) appendStart() {
+	buf, err := s.enc.AppendEvent(s.buf, encoder.MessageEvent{ID: s.startID})
+	if err != nil {
+		s.log(slog.LevelError, "sse: start id not written", "err", err, "start_id", clip(s.startID))
+		return
+	}
+	s.buf = buf
 }
 
 // flush writes the pending buffer to the connection and flushes it. It
