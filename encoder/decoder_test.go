@@ -200,7 +200,7 @@ func TestDecoderEventSizeLimitIsPerBlock(t *testing.T) {
 
 func TestDecoderDefaultMaxEventSize(t *testing.T) {
 	if testing.Short() {
-		t.Skip("allocates 32 MiB")
+		t.Skip("allocates 8 MiB")
 	}
 	in := "data: " + strings.Repeat("x", encoder.DefaultMaxEventSize) + "\n\n"
 	if _, err := encoder.NewDecoder(strings.NewReader(in)).Decode(); !errors.Is(err, encoder.ErrEventTooLarge) {

@@ -31,11 +31,12 @@
 //
 // The Decoder follows the WHATWG HTML "Server-sent events" parsing rules to
 // the letter (see the Decoder's doc), has no line-length limit, and bounds
-// the size of one event (WithMaxEventSize, 16 MiB by default) so a hostile
-// stream cannot grow memory without bound: it reads long lines in 64 KiB
-// pieces straight into the event being built, so a line far past the bound
-// costs about 1.3 times the bound in allocations in all (21 MiB for a 40 MiB
-// line against 16 MiB), never the line plus copies of it. The conformance
+// the size of one event (WithMaxEventSize, DefaultMaxEventSize, 4 MiB, by
+// default) so a hostile stream cannot grow memory without bound: it reads
+// long lines in 64 KiB pieces straight into the event being built, so a line
+// far past the bound costs about 1.3 times the bound in allocations in all
+// (21 MiB for a 40 MiB line against a 16 MiB bound), never the line plus
+// copies of it. The conformance
 // vectors in testdata/vectors.json are shared with the client and browser
 // tests.
 //

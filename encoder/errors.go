@@ -10,8 +10,9 @@ var (
 	// ErrInvalidType reports an event type containing CR or LF, which would
 	// let the type inject fields.
 	ErrInvalidType = errors.New("type must not contain CR or LF")
-	// ErrEventTooLarge reports a stream event larger than the Decoder's
-	// maximum event size (see WithMaxEventSize).
+	// ErrEventTooLarge reports an event larger than a size cap: the
+	// Decoder's (see WithMaxEventSize), a transport's or a broker's, all
+	// DefaultMaxEventSize by default.
 	ErrEventTooLarge = errors.New("event exceeds the maximum event size")
 )
 

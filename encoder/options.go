@@ -38,9 +38,13 @@ type decoderConfig struct {
 	reconnect    time.Duration
 }
 
-// DefaultMaxEventSize is the Decoder's default limit on the size of one
-// event (the bytes of its field lines), 16 MiB.
-const DefaultMaxEventSize = 16 << 20
+// DefaultMaxEventSize is rxsse's one cap on the size of one event, 4 MiB:
+// the default of the Decoder's WithMaxEventSize (the bytes of an event's
+// lines), of the transport's WithMaxEventSize (the bytes of its encoded
+// block) and of what a broker accepts at Publish. The Decoder does not
+// count line endings, so an event sent within the cap is read within it.
+// An event this large is almost always a bug.
+const DefaultMaxEventSize = 4 << 20
 
 func newDecoderConfig(opts []DecoderOption) decoderConfig {
 	c := decoderConfig{maxEventSize: DefaultMaxEventSize}

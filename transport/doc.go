@@ -54,8 +54,8 @@
 //     logged. The error frame takes the next auto id only right after an
 //     auto-numbered event, so it never moves a client's Last-Event-ID
 //     backwards (a hub's ids, or the id the client resumed from, stay);
-//   - recovers panics in the source, interceptors and marshallers as
-//     *observable.PanicError;
+//   - recovers panics in the source, interceptors, marshallers and the
+//     error mapper as *observable.PanicError;
 //   - answers HEAD with the headers and no subscription, and does not let a
 //     request body the source left unread hold the response (it is
 //     discarded, up to 256 KiB, while the stream runs);
@@ -71,6 +71,19 @@
 // Any other observable is observed through rxgo with the stream's context
 // and a 16-item buffer on every stage (rxgo passes Observe options up the
 // chain), so bursts reach the transport in groups.
+//
+// A pulled subscription that knows its start position before its first
+// item (a hub subscription that is not resuming from a Last-Event-ID) has
+// the transport send that id right after the leading newline, as an
+// id-only block ("id: <id>" and a blank line) in the same write as the
+// headers. Browsers record it as their last event id without dispatching
+// anything, so a client cut before its first event resumes from where it
+// started instead of losing what was published meanwhile. The block is
+// part of the response's start, which the transport commits only after
+// looking at a first item that is ready at once: an error ready at once is
+// still an HTTP status, never a 200 with a start block. Auto ids are
+// unaffected, and an observed source (a hub subscription behind rxgo
+// operators other than Map and Filter) sends no start block.
 //
 // # Interceptors and error filters
 //
@@ -108,7 +121,11 @@
 // batch (32 KiB plus one event) and each rxgo stage at most its 16-item
 // buffer; a pulled source holds what its own bound allows. After
 // WithWriteTimeout (30 s) the blocked write fails and the stream ends.
-// WithMaxEventSize (4 MiB) caps one event: a larger one cuts the connection.
+// WithMaxEventSize (encoder.DefaultMaxEventSize, 4 MiB) caps one event. A
+// larger one with an ID, as a broker's events have, is skipped: the client
+// gets a block with its id and a comment instead, so its resume point moves
+// past it and a retained event never turns a resume into an error. A larger
+// one without an ID cuts the connection (a 500 before the stream).
 // Streams shared by many clients should go through the hub (package
 // observable/hub), which never lets one slow client hold the others.
 //

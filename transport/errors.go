@@ -49,10 +49,6 @@ func (e *HTTPError) Unwrap() error { return e.Err }
 // wrapped by middleware that implements neither http.Flusher nor Unwrap.
 var ErrCannotFlush = errors.New("transport: the ResponseWriter cannot flush; middleware must implement http.Flusher or Unwrap")
 
-// ErrEventTooLarge reports an event whose encoded size exceeds the cap set
-// by WithMaxEventSize.
-var ErrEventTooLarge = errors.New("transport: event exceeds the size cap")
-
 const internalMessage = "Internal server error"
 
 // classify returns the status and client-visible message for err: an

@@ -112,6 +112,7 @@ type stream struct {
 
 	buf       []byte  // encoded bytes not yet written to the connection
 	bufp      *[]byte // the pooled buffer buf came from
+	startID   string  // the pulled subscription's start position (pull.Starter)
 	nextID    uint64
 	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
@@ -165,6 +166,8 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 	if src, ok := obs.(pull.Source); ok {
 		it := src.Pull(ctx)
 		defer it.Close()
+		// Asked before the first Next: it is where the subscription started.
+		s.startID = pull.StartID(it)
 		s.run(&pullFeed{it: it})
 		return
 	}
@@ -380,7 +383,11 @@ func (s *stream) appendItem(v any) bool {
 	if max := s.cfg.maxEventSize; max > 0 && len(buf)-start > max {
 		size := len(buf) - start
 		s.buf = buf[:start]
-		err := fmt.Errorf("%w: an event of %d bytes, cap %d", ErrEventTooLarge, size, max)
+		if ev.ID != "" {
+			s.skip(ev.ID, size, max)
+			return true
+		}
+		err := fmt.Errorf("transport: %w: an event of %d bytes, cap %d", encoder.ErrEventTooLarge, size, max)
 		if !s.committed {
 			s.fail(err)
 			return false
@@ -399,6 +406,20 @@ func (s *stream) appendItem(v any) bool {
 	s.events++
 	s.pending++
 	return true
+}
+
+// skip appends, in place of an event with this id that is over the size
+// cap, an id-only block with a comment saying why: the client records the
+// id without dispatching anything, so its resume point moves past the
+// event, and a retained event (a broker's) too large to send cannot turn
+// every resume before it into an error. The comment leaves the id out:
+// the block's id line carries it.
+func (s *stream) skip(id string, size, max int) {
+	note := encoder.MessageEvent{ID: id, Comment: fmt.Sprintf("event skipped: %d bytes, over the %d-byte cap", size, max)}
+	// The id was valid for the event, so it is for this block.
+	s.buf, _ = s.enc.AppendEvent(s.buf, note)
+	s.autoLast = false
+	s.log(slog.LevelWarn, "sse: event over the size cap skipped", "id", clip(id), "bytes", size, "cap", max)
 }
 
 // grow makes sure s.buf is a pooled buffer.
@@ -449,12 +470,15 @@ func (s *stream) commit() {
 	if s.cfg.observer != nil && s.r.Method != http.MethodHead {
 		s.cfg.observer.StreamOpened(s.r)
 	}
-	// The body starts with a newline (as NestJS's does) and the retry hint,
-	// ahead of any event already encoded.
+	// The body starts with a newline (as NestJS's does), the start block
+	// and the retry hint, ahead of any event already encoded.
 	old, oldp := s.buf, s.bufp
 	s.bufp = nil
 	s.grow()
 	s.buf = append(s.buf, '\n')
+	if s.startID != "" {
+		s.appendStart()
+	}
 	if s.cfg.retry > 0 {
 		s.buf = strconv.AppendInt(append(s.buf, "retry: "...), s.cfg.retry.Milliseconds(), 10)
 		s.buf = append(s.buf, "\n\n"...)
@@ -464,6 +488,22 @@ func (s *stream) commit() {
 		*oldp = old[:0]
 		bufPool.Put(oldp)
 	}
+}
+
+// appendStart appends the start block, the pulled subscription's start
+// position as an id-only block ("id: <id>" and a blank line): a client
+// records it as its last event id without dispatching anything, so one cut
+// before its first event still resumes from where it started. It is part
+// of the response's start, so it costs no write of its own, and it never
+// turns an error ready at once into a 200: run commits only after it. An
+// id the encoder refuses is left out and logged.
+func (s *stream) appendStart() {
+	buf, err := s.enc.AppendEvent(s.buf, encoder.MessageEvent{ID: s.startID})
+	if err != nil {
+		s.log(slog.LevelError, "sse: start id not written", "err", err, "start_id", clip(s.startID))
+		return
+	}
+	s.buf = buf
 }
 
 // flush writes the pending buffer to the connection and flushes it. It
@@ -598,9 +638,7 @@ func (s *stream) end() {
 // committed yet, an error frame otherwise.
 func (s *stream) fail(err error) {
 	if s.cfg.mapError != nil {
-		if mapped := s.cfg.mapError(err); mapped != nil {
-			err = mapped
-		}
+		err = s.mapError(err)
 	}
 	var rc Reconnecter
 	if errors.As(err, &rc) && rc.Reconnect() {
@@ -635,6 +673,24 @@ func (s *stream) fail(err error) {
 		s.errorFrame(body)
 	}
 	s.flush()
+}
+
+// mapError applies the WithErrorMapper function to err; nil keeps err. A
+// panic in the mapper is recovered, logged with the error it was mapping,
+// and becomes the *observable.PanicError that the client then sees as any
+// unexpected error (a 500, or an error frame), as a panic in an interceptor
+// does.
+func (s *stream) mapError(err error) (mapped error) {
+	defer func() {
+		if v := recover(); v != nil {
+			mapped = recovered(v)
+			s.log(slog.LevelError, "sse: error mapper panicked", "panic", v, "err", err)
+		}
+	}()
+	if m := s.cfg.mapError(err); m != nil {
+		return m
+	}
+	return err
 }
 
 // filter asks the error filter, if any, what the client sees. A panic in

@@ -3,6 +3,7 @@ package transport_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
 
+	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/pull"
 )
 
@@ -131,6 +133,7 @@ func newLogger() (*slog.Logger, *logBuffer) {
 // nil: observing it through rxgo instead of pulling it panics.
 type feed struct {
 	rxgo.Observable
+	start  string // the iterator's pull.Starter id, set before Pull
 	mu     sync.Mutex
 	items  []rxgo.Item
 	done   bool
@@ -194,6 +197,24 @@ func (it *feedIterator) Next() (rxgo.Item, pull.State) {
 }
 
 func (it *feedIterator) Close() { it.once.Do(func() { close(it.closed) }) }
+
+// StartID implements pull.Starter: the start position the test set.
+func (it *feedIterator) StartID() string { return it.start }
+
+// fused returns f with Map and Filter fused onto it (see pull.Observable):
+// the values that are strings become events with the id "h-" + the value,
+// and the value "skip" is dropped.
+func fused(f *feed) rxgo.Observable {
+	onPanic := func(v any) error { return fmt.Errorf("panic: %v", v) }
+	return pull.New(f.Pull, onPanic).
+		Filter(func(v any) bool { return v != "skip" }).
+		Map(func(_ context.Context, v any) (any, error) {
+			if s, ok := v.(string); ok {
+				return encoder.MessageEvent{ID: "h-" + s, Data: s}, nil
+			}
+			return v, nil
+		})
+}
 
 // writeCounter counts the writes that reach the ResponseWriter.
 type writeCounter struct {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -344,5 +345,83 @@ func TestTheObserverSeesStreamsEventsAndBytes(t *testing.T) {
 	}
 	if obs.events != 3 || obs.bytes != len(got) {
 		t.Errorf("events %d, bytes %d; want 3 and %d", obs.events, obs.bytes, len(got))
+	}
+}
+
+// TestTheDefaultCapIsTheModulesOne pins the one size cap of the module: an
+// event whose encoded block is exactly encoder.DefaultMaxEventSize is sent
+// by a transport on its defaults and read by a Decoder on its defaults; one
+// byte more (without an id) is refused with a 500 before the stream.
+func TestTheDefaultCapIsTheModulesOne(t *testing.T) {
+	const overhead = len("id: 1\ndata: \n\n") // the auto id, the data prefix, the block's end
+	payload := strings.Repeat("x", encoder.DefaultMaxEventSize-overhead)
+	src := func(r *http.Request) rxgo.Observable {
+		if r.URL.Query().Has("over") {
+			return items(payload + "x")
+		}
+		return items(payload)
+	}
+	ts := serve(t, transport.Handler(src))
+	resp := get(t, ts.URL, nil)
+	ev, err := encoder.NewDecoder(resp.Body).Decode()
+	if resp.StatusCode != http.StatusOK || err != nil || len(ev.Data) != len(payload) {
+		t.Fatalf("an event of exactly the cap: status %d, decoded %d bytes, %v", resp.StatusCode, len(ev.Data), err)
+	}
+	if resp := get(t, ts.URL+"?over", nil); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("an event one byte over the cap gave %d, want 500", resp.StatusCode)
+	}
+}
+
+// TestAnEventWithAnIDOverTheSizeCapIsSkipped: a retained event (one with an
+// id, as a broker's are) too large to send must not turn a resume into an
+// error: in its place the client gets its id and a comment, and the stream
+// goes on.
+func TestAnEventWithAnIDOverTheSizeCapIsSkipped(t *testing.T) {
+	const max = 1024
+	huge := encoder.MessageEvent{ID: "e-2", Data: strings.Repeat("x", 2000)}
+	const skipped = "id: e-2\n: event skipped: 2016 bytes, over the 1024-byte cap\n\n"
+	tests := []struct {
+		name     string
+		items    []any
+		wantBody string
+		want     []encoder.Event
+	}{
+		{
+			"between two events",
+			[]any{encoder.MessageEvent{ID: "e-1", Data: "a"}, huge, "c"},
+			"\nid: e-1\ndata: a\n\n" + skipped + "data: c\n\n",
+			[]encoder.Event{{Type: "message", Data: "a", LastEventID: "e-1"}, {Type: "message", Data: "c", LastEventID: "e-2"}},
+		},
+		{
+			"before the first event, with a 200",
+			[]any{huge, "c"},
+			"\n" + skipped + "data: c\n\n",
+			[]encoder.Event{{Type: "message", Data: "c", LastEventID: "e-2"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logger, logs := newLogger()
+			src := func(*http.Request) rxgo.Observable { return items(tt.items...) }
+			ts := serve(t, transport.Handler(src, transport.WithMaxEventSize(max), transport.WithAutoID(false), transport.WithLogger(logger)))
+			resp := get(t, ts.URL, nil)
+			got := body(t, resp)
+			if resp.StatusCode != http.StatusOK || got != tt.wantBody {
+				t.Errorf("status %d, body %q, want 200 and %q", resp.StatusCode, got, tt.wantBody)
+			}
+			var events []encoder.Event
+			for ev, err := range encoder.NewDecoder(strings.NewReader(got)).Events() {
+				if err != nil {
+					t.Fatal(err)
+				}
+				events = append(events, ev)
+			}
+			if !slices.Equal(events, tt.want) {
+				t.Errorf("a client got %+v, want %+v", events, tt.want)
+			}
+			if !logs.Contains("level=WARN") || !logs.Contains("e-2") {
+				t.Errorf("the skip was not logged at Warn: %s", logs)
+			}
+		})
 	}
 }

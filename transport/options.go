@@ -17,10 +17,6 @@ const (
 	// DefaultWriteTimeout bounds each write to the client, so a stalled
 	// client cannot hold a stream (and its subscription) for ever.
 	DefaultWriteTimeout = 30 * time.Second
-	// DefaultMaxEventSize caps the encoded size of one event, 4 MiB. It is
-	// rxsse's own guard (NestJS has no such cap): an event this large is
-	// almost always a bug, and the transport would have to hold all of it.
-	DefaultMaxEventSize = 4 << 20
 )
 
 const (
@@ -61,7 +57,7 @@ func newConfig(opts []Option) config {
 		heartbeat:    DefaultHeartbeat,
 		autoID:       true,
 		writeTimeout: DefaultWriteTimeout,
-		maxEventSize: DefaultMaxEventSize,
+		maxEventSize: encoder.DefaultMaxEventSize,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -101,16 +97,24 @@ func WithAutoID(on bool) Option { return func(c *config) { c.autoID = on } }
 // healthy long streams. Zero or less leaves write deadlines alone.
 func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
 
-// WithMaxEventSize caps the encoded size of one event (DefaultMaxEventSize
-// by default). Before the stream has started such an event is an HTTP 500;
-// after, the stream is cut and the cut is logged. Zero or less removes the
-// cap.
+// WithMaxEventSize caps the encoded size of one event
+// (encoder.DefaultMaxEventSize, 4 MiB, by default), rxsse's own guard
+// (NestJS has none): an event this large is almost always a bug, and the
+// transport would have to hold all of it. An event over the cap that has
+// an ID (a broker's events all do) is skipped: in its place the client gets
+// a block with its id and a comment saying why, so its resume point still
+// moves past it and the stream goes on; the skip is logged at Warn. One
+// without an ID ends the stream with an error wrapping
+// encoder.ErrEventTooLarge: before the stream has started an HTTP 500,
+// after it the stream is cut and the cut is logged. Zero or less removes
+// the cap.
 func WithMaxEventSize(n int) Option { return func(c *config) { c.maxEventSize = n } }
 
 // WithErrorMapper maps every error the stream reports before the transport
 // classifies it, for instance to turn a storage "not found" into
 // NewHTTPError(http.StatusNotFound, ...). A mapper that returns nil keeps
-// the original error.
+// the original error. A panic in f is recovered and logged, and the client
+// sees an internal error: a 500 before the stream, an error frame after.
 func WithErrorMapper(f func(error) error) Option { return func(c *config) { c.mapError = f } }
 
 // WithErrorFilter sets the filter that decides what clients see for an

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/transport"
+	"github.com/rxsse/rxsse/transport/eventsource"
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
@@ -150,5 +151,176 @@ func TestAClientThatStopsReadingCostsBoundedMemory(t *testing.T) {
 		}
 		st.Close()
 		srv.Close()
+	})
+}
+
+// TestAPulledStreamStartsWithItsStartID: a pulled subscription that knows
+// where it starts (pull.Starter) gives the client that id before any event,
+// as an id-only block a browser records without dispatching anything, so a
+// client cut before its first event still resumes from there.
+func TestAPulledStreamStartsWithItsStartID(t *testing.T) {
+	event := encoder.MessageEvent{ID: "h-8", Data: "a"}
+	tests := []struct {
+		name   string
+		start  string
+		fuse   bool
+		items  []any
+		opts   []transport.Option
+		want   string
+		logged string
+	}{
+		{name: "before the first event", start: "h-7", items: []any{event},
+			want: "\nid: h-7\n\nid: h-8\ndata: a\n\n"},
+		{name: "through fused Map and Filter", start: "h-7", fuse: true, items: []any{"skip", "8"},
+			want: "\nid: h-7\n\nid: h-8\ndata: 8\n\n"},
+		{name: "before the retry hint, in the encoder's field order", start: "h-7", items: []any{event},
+			opts: []transport.Option{transport.WithRetry(3 * time.Second)},
+			want: "\nid: h-7\n\nretry: 3000\n\nid: h-8\ndata: a\n\n"},
+		{name: "auto ids are unaffected", start: "h-7", items: []any{"a"},
+			want: "\nid: h-7\n\nid: 1\ndata: a\n\n"},
+		{name: "on an empty stream", start: "h-7",
+			want: "\nid: h-7\n\n"},
+		{name: "on a stream that ends at once for the client to reconnect", start: "h-7", items: []any{reconnectErr{}},
+			want: "\nid: h-7\n\n"},
+		{name: "no start id, no block", items: []any{event},
+			want: "\nid: h-8\ndata: a\n\n"},
+		{name: "an id the encoder refuses is not written, and is logged", start: "h\n7", items: []any{event},
+			want: "\nid: h-8\ndata: a\n\n", logged: "start id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				logger, logs := newLogger()
+				f := newFeed()
+				f.start = tt.start
+				f.push(tt.items...)
+				f.complete()
+				var src rxgo.Observable = f
+				if tt.fuse {
+					src = fused(f)
+				}
+				srv := ssetest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable { return src },
+					append(tt.opts, transport.WithLogger(logger))...))
+				defer srv.Close()
+				st, err := srv.Get(t.Context(), "/", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				got, err := st.Body()
+				if err != nil || st.Response.StatusCode != http.StatusOK || got != tt.want {
+					t.Errorf("got %d %q (%v), want 200 %q", st.Response.StatusCode, got, err, tt.want)
+				}
+				if tt.logged != "" && !logs.Contains(tt.logged) {
+					t.Errorf("nothing about %q was logged: %s", tt.logged, logs)
+				}
+			})
+		})
+	}
+}
+
+// TestTheStartIDKeepsErrorsReadyAtOnceAnHTTPStatus: the start block is part
+// of the response's start, which an error ready at once never commits.
+func TestTheStartIDKeepsErrorsReadyAtOnceAnHTTPStatus(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFeed()
+		f.start = "h-7"
+		f.push(transport.NewHTTPError(http.StatusNotFound, "no such room"))
+		srv := ssetest.NewServer(transport.Handler(func(*http.Request) rxgo.Observable { return f }))
+		defer srv.Close()
+		st, err := srv.Get(t.Context(), "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		got, _ := st.Body()
+		if st.Response.StatusCode != http.StatusNotFound || strings.Contains(got, "h-7") {
+			t.Errorf("got %d %q, want a 404 without the start id", st.Response.StatusCode, got)
+		}
+	})
+}
+
+// TestTheStartIDGoesOutWithTheHeaders: on an idle stream the block is in
+// the first write, with the headers and the leading newline, so it costs
+// no write of its own; a HEAD request gets no body at all.
+func TestTheStartIDGoesOutWithTheHeaders(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFeed()
+		f.start = "h-7"
+		var writes writeCounter
+		srv := ssetest.NewServer(counting(transport.Handler(func(*http.Request) rxgo.Observable { return f }), &writes))
+		defer srv.Close()
+
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodHead, srv.URL, nil)
+		st, err := srv.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.Body(); got != "" {
+			t.Errorf("HEAD got %q, want nothing", got)
+		}
+		st.Close()
+		select {
+		case <-f.pulled:
+			t.Error("a HEAD request pulled the source")
+		default:
+		}
+		head := writes.count()
+
+		st, err = srv.Get(t.Context(), "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		r := bufio.NewReader(st.Response.Body)
+		var start string
+		for range 3 {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			start += line
+		}
+		synctest.Wait()
+		if start != "\nid: h-7\n\n" || writes.count()-head != 1 {
+			t.Errorf("an idle stream started with %q in %d writes, want %q in 1", start, writes.count()-head, "\nid: h-7\n\n")
+		}
+	})
+}
+
+// TestAClientCutBeforeItsFirstEventResumesFromTheStartID: a client (the
+// package eventsource, which reads as a browser does) that has read only
+// the start block when its stream is cut reconnects with Last-Event-ID set
+// to the start id, so it misses nothing published since it subscribed.
+func TestAClientCutBeforeItsFirstEventResumesFromTheStartID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		first := newFeed()
+		first.start = "h-7"
+		resumed := make(chan string, 1)
+		var connections atomic.Int64
+		srv := ssetest.NewServer(transport.Handler(func(r *http.Request) rxgo.Observable {
+			if connections.Add(1) == 1 {
+				return first
+			}
+			select {
+			case resumed <- r.Header.Get("Last-Event-ID"):
+			default:
+			}
+			return items()
+		}))
+		defer srv.Close()
+		ctx, cancel := context.WithCancel(t.Context())
+		events := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client())).Observe()
+
+		<-first.pulled
+		synctest.Wait() // the client has read the start block
+		first.push(reconnectErr{})
+		if got := <-resumed; got != "h-7" {
+			t.Errorf("the client resumed with Last-Event-ID %q, want the start id h-7", got)
+		}
+		cancel()
+		for item := range events {
+			t.Errorf("unexpected item %+v", item)
+		}
 	})
 }

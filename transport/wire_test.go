@@ -330,3 +330,29 @@ func TestAnErrorFrameNeverMovesTheResumePointBackwards(t *testing.T) {
 		})
 	}
 }
+
+// TestAPanicInTheErrorMapperIsRecovered: a panicking WithErrorMapper
+// function is recovered as panics in sources and filters are: the client
+// gets a 500 before the first event and an error frame after it, the panic
+// is logged, and the server keeps serving.
+func TestAPanicInTheErrorMapperIsRecovered(t *testing.T) {
+	logger, logs := newLogger()
+	boom := errors.New("storage down")
+	mapper := transport.WithErrorMapper(func(error) error { panic("mapper exploded") })
+	mux := http.NewServeMux()
+	mux.Handle("/before", transport.Handler(func(*http.Request) rxgo.Observable { return items(boom) }, mapper, transport.WithLogger(logger)))
+	mux.Handle("/after", transport.Handler(func(*http.Request) rxgo.Observable { return items("ok", boom) }, mapper, transport.WithLogger(logger)))
+	ts := serve(t, mux)
+
+	resp := get(t, ts.URL+"/before", nil)
+	if got := body(t, resp); resp.StatusCode != 500 || got != `{"statusCode":500,"message":"Internal server error"}` {
+		t.Errorf("before the first event: %d %q, want a 500", resp.StatusCode, got)
+	}
+	resp = get(t, ts.URL+"/after", nil)
+	if got := body(t, resp); got != "\nid: 1\ndata: ok\n\nevent: error\nid: 2\ndata: Internal server error\n\n" {
+		t.Errorf("after the first event: %q, want the event and an error frame", got)
+	}
+	if !logs.Contains("error mapper panicked") || !logs.Contains("mapper exploded") || !logs.Contains("storage down") {
+		t.Errorf("the panic was not logged with the error it was mapping: %s", logs)
+	}
+}

@@ -85,7 +85,7 @@
 //     timer runs only while the client waits for the server, so a slow
 //     subscriber is not mistaken for a dead server.
 //   - Floods. A connection may carry at most twice WithMaxEventSize
-//     (32 MiB by default, at least 1 MiB) between two events: past it the
+//     (8 MiB by default, at least 1 MiB) between two events: past it the
 //     client drops it with ErrReadLimit and reconnects, so a compression
 //     bomb of line breaks or comments costs a bounded amount of work per
 //     connection, with backoff between connections. Heartbeats count
@@ -97,10 +97,11 @@
 //     received the items before it, and before the items after it are sent.
 //   - Resuming across restarts of the client. WithLastEventID sends a stored
 //     id on the first request.
-//   - A bound on event size (WithMaxEventSize, 16 MiB by default): an event
-//     past it stops the client, since reconnecting would only read it again.
+//   - A bound on event size (WithMaxEventSize, encoder.DefaultMaxEventSize,
+//     4 MiB, by default): an event past it stops the client, since
+//     reconnecting would only read it again.
 //     Memory stays near the bound whatever the server sends: a 40 MiB line
-//     against the 16 MiB default costs about 21 MiB of allocations in all.
+//     against the 4 MiB default costs about 5.4 MiB of allocations in all.
 //   - Streams opened by any request (ObserveRequest): a POST with a body, sent
 //     again on each reconnect; a request with a body and no GetBody is
 //     refused at once (ErrBodyNotReplayable).

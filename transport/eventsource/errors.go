@@ -30,7 +30,7 @@ var (
 	// ErrReadLimit is what WithOnError reports when the server sent more
 	// bytes than the read limit without an event: blank lines, comments or
 	// blocks without data, such as a compression bomb of line breaks. The
-	// limit is twice WithMaxEventSize, at least 1 MiB (32 MiB by default);
+	// limit is twice WithMaxEventSize, at least 1 MiB (8 MiB by default);
 	// the client drops the connection and reconnects (with backoff, as
 	// after any connection that delivered no event).
 	ErrReadLimit = errors.New("eventsource: too many bytes without an event")
