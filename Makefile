@@ -6,6 +6,8 @@ PORT        ?= 3000
 ROUNDS      ?= 3
 QUICK       ?=
 ONLY        ?=
+# The conformance tests of event order, the replay/live seam and resuming.
+BROKER_ORDERING = Conformance/(EventsArrive|ASubscriptionResumes|TheReplayLiveSeam|ConcurrentPublishers|AClientWithNoEvent|OldestStarts|ASlowSubscriber)
 
 .PHONY: all run cluster test unit e2e-deps bench bench-load lint fuzz tidy-check clean
 
@@ -19,9 +21,11 @@ run:
 cluster:
 	$(GO) run ./examples/cluster
 
-## test: every test with -race, browser and npm-client end-to-end tests included
+## test: every test with -race, browser and npm-client end-to-end tests included; then the brokers without -race (whose timing hides ordering bugs), their ordering, seam and resume tests ten times
 test: e2e-deps
 	RXSSE_E2E=1 $(GO) test -race -count=1 ./...
+	$(GO) test -count=1 ./internal/fanout/ ./observable/hub/...
+	$(GO) test -count=10 -run '$(BROKER_ORDERING)' ./observable/hub/...
 
 ## unit: the Go tests only (end-to-end tests skip when their tools are missing)
 unit:

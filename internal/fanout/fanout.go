@@ -95,6 +95,10 @@ type Config struct {
 	// MaxLag is how many events of its topic set a subscription may fall
 	// behind before it is cut off (DefaultMaxLag if zero or less).
 	MaxLag int
+	// Start is the sequence number before the first event the log will
+	// get: a subscription may resume from it (0: the log starts at the
+	// beginning).
+	Start uint64
 	// Now returns the current time (time.Now if nil).
 	Now func() time.Time
 	// ErrSlow is the error item a cut-off subscription ends with.
@@ -154,9 +158,21 @@ func New(cfg Config) *Log {
 	}
 	return &Log{
 		cfg:    cfg,
+		last:   cfg.Start,
+		floor:  cfg.Start,
 		groups: make(map[string]*group),
 		topics: make(map[string]map[*group]struct{}),
 	}
+}
+
+// Advance records that no event will have a sequence number up to seq (the
+// source had something else there): a subscription may resume from seq,
+// and the next event's must be greater. It does nothing if seq is not
+// greater than the last one.
+func (l *Log) Advance(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last = max(l.last, seq)
 }
 
 // Append adds e to the log and wakes the subscriptions it reaches. It never

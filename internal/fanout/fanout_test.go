@@ -236,3 +236,32 @@ func TestBreakCutsEverySubscriptionAndForgetsTheWindow(t *testing.T) {
 	appendSeqs(t, l, nil, 9)
 	expect(t, after, 9)
 }
+
+// A log that starts mid-stream accepts a resume from its start, and one
+// that advances past sequence numbers that carried no event accepts a
+// resume from there; neither is "ahead".
+func TestStartAndAdvanceAreResumePoints(t *testing.T) {
+	l := fanout.New(fanout.Config{Replay: 4, Start: 41, ErrSlow: errSlow})
+	defer l.Close()
+	if _, err := l.Subscribe(t.Context(), 42, nil); !errors.Is(err, fanout.ErrAhead) {
+		t.Errorf("resume after the start: %v, want ErrAhead", err)
+	}
+	from, err := l.Subscribe(t.Context(), 41, nil)
+	if err != nil {
+		t.Fatalf("resume from the start: %v", err)
+	}
+	defer from.Close()
+	l.Advance(43)
+	l.Advance(40) // backwards: nothing
+	after, err := l.Subscribe(t.Context(), 43, nil)
+	if err != nil {
+		t.Fatalf("resume from an advanced position: %v", err)
+	}
+	defer after.Close()
+	if _, err := l.Append(fanout.Event{Seq: 43, Item: rxgo.Of(uint64(43))}); !errors.Is(err, fanout.ErrOrder) {
+		t.Errorf("Append at an advanced position: %v, want ErrOrder", err)
+	}
+	appendSeqs(t, l, nil, 44)
+	expect(t, from, 44)
+	expect(t, after, 44)
+}

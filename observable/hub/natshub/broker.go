@@ -212,8 +212,10 @@ func (b *Broker) start(ctx context.Context, first bool) error {
 	from := max(info.State.FirstSeq, pos+1-min(pos, uint64(b.cfg.localWindow)), 1)
 	from = min(from, pos+1)
 
+	fc := b.fanoutConfig(info.Config)
+	fc.Start = from - 1
 	s := &session{
-		log:   fanout.New(b.fanoutConfig(info.Config)),
+		log:   fanout.New(fc),
 		epoch: epoch,
 		base:  from - 1,
 		live:  pos,
@@ -315,6 +317,7 @@ func (s *session) append(b *Broker) jetstream.MessageHandler {
 		if err != nil {
 			// Not written by a Broker: skip it, and say so once per message.
 			b.cfg.logger.Error("natshub: skipping a message", "stream", b.cfg.stream, "seq", seq, "err", err)
+			s.log.Advance(seq)
 			s.advance(seq)
 			return
 		}

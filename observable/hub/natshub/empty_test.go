@@ -1,0 +1,117 @@
+package natshub
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/rxsse/rxsse/internal/publish"
+	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable/hub"
+)
+
+// logBuffer is a logger's output, safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// A stream with no event yet, one purged, and one whose first retained
+// sequence is above 1 all serve: a live subscription opens at once with a
+// start position it resumes from, a resume it cannot serve gets a gap
+// whose id resumes, hub.Oldest gets what is retained, and nothing retries
+// in a loop (a read of an empty stream used to ask NATS for "start
+// sequence 0", error 10094, about once a second, and answer with the id
+// "<epoch>-18446744073709551615").
+func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
+	n := startNATS(t)
+	for _, tc := range []struct {
+		name    string
+		opts    []Option
+		prepare func(t *testing.T, b *Broker) // leaves the stream in the state under test
+		first   uint64                        // the stream's first retained sequence, then
+		kept    []string                      // the data it retains
+	}{
+		{"empty", nil, func(*testing.T, *Broker) {}, 1, nil},
+		{"purged", nil, func(t *testing.T, b *Broker) {
+			for i := range 5 {
+				mustPublish(t, b, fmt.Sprint(i))
+			}
+			s, err := b.js.Stream(t.Context(), b.cfg.stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Purge(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}, 6, nil},
+		{"trimmed by its limit", []Option{WithReplayCount(3), WithBuffer(3)}, func(t *testing.T, b *Broker) {
+			for i := range 10 {
+				mustPublish(t, b, fmt.Sprint(i))
+			}
+		}, 8, []string{"7", "8", "9"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs logBuffer
+			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			opts := append([]Option{WithStream("EMPTY" + fmt.Sprint(len(tc.name))), WithMemoryStorage()}, tc.opts...)
+			prep := newBroker(t, connect(t, n.url), opts...)
+			tc.prepare(t, prep)
+			// A new instance binds the stream as it is now.
+			b := newBroker(t, connect(t, n.url), append(opts, WithLogger(logger))...)
+			epoch := b.current().epoch
+
+			live := subscribe(t, b, "")
+			if _, st := live.it.Next(); st != pull.Empty {
+				t.Fatalf("a live subscription to the %s stream: state %v, want it open and waiting", tc.name, st)
+			}
+			start := pull.StartID(live.it)
+			if want := publish.FormatID(epoch, tc.first-1+uint64(len(tc.kept))); start != want {
+				t.Errorf("start position %q, want %q", start, want)
+			}
+			oldest := subscribe(t, b, hub.Oldest)
+			if len(tc.kept) > 0 {
+				if got := oldest.data(len(tc.kept)); fmt.Sprint(got) != fmt.Sprint(tc.kept) {
+					t.Errorf("hub.Oldest got %q, want %q", got, tc.kept)
+				}
+			}
+			foreign := subscribe(t, b, "other-3")
+			gap := foreign.event()
+			if gap.Type != hub.GapEventType || gap.ID != publish.FormatID(epoch, tc.first-1) {
+				t.Fatalf("a foreign id got %+v, want the gap with id %s", gap, publish.FormatID(epoch, tc.first-1))
+			}
+			if len(tc.kept) > 0 {
+				foreign.data(len(tc.kept))
+			}
+			fromGap := subscribe(t, b, gap.ID)
+			if len(tc.kept) > 0 {
+				fromGap.data(len(tc.kept))
+			}
+			fromStart := subscribe(t, b, start)
+
+			next := mustPublish(t, b, "next")
+			for name, s := range map[string]*sub{"live": live, "oldest": oldest, "foreign": foreign, "from the gap": fromGap, "from the start position": fromStart} {
+				if ev := s.event(); ev.ID != next || ev.Type == hub.GapEventType {
+					t.Errorf("%s: got %+v, want the event %s", name, ev, next)
+				}
+			}
+			if l := logs.String(); l != "" {
+				t.Errorf("warnings or errors were logged:\n%s", l)
+			}
+		})
+	}
+}
