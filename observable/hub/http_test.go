@@ -18,6 +18,7 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
+	"github.com/rxsse/rxsse/transport/eventsource"
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
@@ -449,7 +450,11 @@ func (o *countingObserver) Subscribed(_ int, gap bool) {
 func (o *countingObserver) Unsubscribed(r hub.EndReason) { o.update(func() { o.ended[r]++ }) }
 
 func (o *countingObserver) Published(delivered int, _ time.Duration) {
-	o.update(func() { o.pub++; o.lastDel = delivered })
+	// No wake-up: nothing waits on publishing, and a burst stays a burst.
+	o.mu.Lock()
+	o.pub++
+	o.lastDel = delivered
+	o.mu.Unlock()
 }
 
 func (o *countingObserver) endedCount() int {
@@ -580,4 +585,148 @@ func TestShutdownDuringABurstLosesNothingForAClientThatResumes(t *testing.T) {
 	if err := <-published; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Before, a burst past the lag bound on the hub's defaults cut every
+// client off, and one cut before its first event had no id to resume from:
+// 50 clients, a burst of 5,000 events, every delivery lost without a gap
+// event. Now the defaults' window covers the cut-off, the transport gives
+// each client its start position before any event, and clients that
+// reconnect as a browser does (here the Go client) get every event exactly
+// once, in order, with no gap.
+func TestABurstPastTheLagBoundLosesNothingOnTheDefaults(t *testing.T) {
+	ssetest.NoLeaks(t)
+	const clients, burst = 50, 5000
+	obs := newCountingObserver()
+	h := newHub(t, hub.WithObserver(obs))
+	srv := ssetest.NewServer(route(h))
+	t.Cleanup(srv.Close)
+
+	// Every client is busy for a moment while the burst goes out (say, a
+	// browser tab rendering): its first connection is not read until then,
+	// so it is cut off before its first event.
+	busy := make(chan struct{})
+	tr := srv.Client().Transport.(*http.Transport).Clone()
+	dial, dials := tr.DialContext, 0
+	var dialMu sync.Mutex
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		dialMu.Lock()
+		defer dialMu.Unlock()
+		if dials++; err == nil && dials <= clients {
+			c = gatedConn{c, busy}
+		}
+		return c, err
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	httpClient := &http.Client{Transport: tr}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	results := make(chan error, clients)
+	for c := range clients {
+		events := eventsource.Observe(ctx, srv.URL+"/events", eventsource.WithClient(httpClient), eventsource.WithRetry(0))
+		ch := events.Observe(rxgo.WithContext(ctx))
+		go func() {
+			results <- func() error {
+				next := 0
+				for item := range ch {
+					if item.E != nil {
+						return fmt.Errorf("client %d: %v", c, item.E)
+					}
+					ev := item.V.(encoder.Event)
+					if ev.Type == hub.GapEventType {
+						return fmt.Errorf("client %d: a gap event after %d events", c, next)
+					}
+					if ev.Data != strconv.Itoa(next) {
+						return fmt.Errorf("client %d: event %q, want %d (lost or repeated)", c, ev.Data, next)
+					}
+					if next++; next == burst {
+						return nil
+					}
+				}
+				return fmt.Errorf("client %d: stream ended after %d events", c, next)
+			}()
+			for range ch { // drain until the context ends
+			}
+		}()
+	}
+	obs.waitSubscribed(t, clients)
+	for i := range burst {
+		if _, err := h.Publish(t.Context(), encoder.MessageEvent{Data: strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(busy)
+	timeout := time.NewTimer(stuck)
+	defer timeout.Stop()
+	for range clients {
+		select {
+		case err := <-results:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-timeout.C:
+			t.Fatal("a client did not get every event")
+		}
+	}
+	cancel()
+	obs.mu.Lock()
+	cut, gaps := obs.ended[hub.EndCutOff], obs.gaps
+	obs.mu.Unlock()
+	if cut != clients {
+		t.Errorf("%d clients were cut off, want all %d", cut, clients)
+	}
+	if gaps != 0 {
+		t.Errorf("%d resumes were gaps", gaps)
+	}
+	t.Logf("%d clients, %d events each: %d cut off, all resumed without loss", clients, burst, cut)
+}
+
+// gatedConn is a connection that reads nothing until gate closes.
+type gatedConn struct {
+	net.Conn
+	gate <-chan struct{}
+}
+
+func (c gatedConn) Read(p []byte) (int, error) {
+	<-c.gate
+	return c.Conn.Read(p)
+}
+
+// waitSubscribed waits until n subscriptions have started.
+func (o *countingObserver) waitSubscribed(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.NewTimer(stuck)
+	defer timeout.Stop()
+	for {
+		o.mu.Lock()
+		got, changed := o.subs, o.changed
+		o.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("%d subscriptions, want %d", got, n)
+		}
+	}
+}
+
+// Before, a retained event too large for a route's size cap turned every
+// resume from before it into a 500, which a browser treats as final. Now
+// the transport skips it with a block that carries its id, and the resume
+// goes on.
+func TestARetainedEventTooLargeForTheRouteNeverFailsAResume(t *testing.T) {
+	ssetest.NoLeaks(t)
+	h := newHub(t)
+	srv := ssetest.NewServer(route(h, transport.WithMaxEventSize(1<<10)))
+	t.Cleanup(srv.Close)
+	ids := publishData(t, h, "before", strings.Repeat("x", 2<<10), "after")
+	st := connect(t, srv, ids[0]) // the big one is the first to replay
+	ssetest.ExpectEvents(t, st, msg(ids[2], "after"))
+	more := publishData(t, h, "live")
+	ssetest.ExpectEvents(t, st, msg(more[0], "live"))
+	again := connect(t, srv, ids[1]) // resuming from the skipped one's id
+	ssetest.ExpectEvents(t, again, msg(ids[2], "after"), msg(more[0], "live"))
 }

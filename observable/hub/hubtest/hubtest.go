@@ -686,6 +686,10 @@ func testBadInput(t *testing.T, s suite) {
 		{"an id set by the caller", encoder.MessageEvent{ID: "mine", Data: "x"}, nil, hub.ErrIDSet},
 		{"a type that injects fields", encoder.MessageEvent{Type: "x\ndata: y", Data: "x"}, nil, encoder.ErrInvalidType},
 		{"an empty topic", encoder.MessageEvent{Data: "x"}, []string{"a", ""}, hub.ErrEmptyTopic},
+		// Small as raw data (NATS's default payload limit is 1 MiB), but
+		// every line break becomes a "data: " line: over the limit every
+		// subscriber's stream has.
+		{"data that encodes over the event size limit", encoder.MessageEvent{Data: strings.Repeat("\n", encoder.DefaultMaxEventSize/6)}, nil, encoder.ErrEventTooLarge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id, err := b.Publish(t.Context(), tc.ev, tc.topics...)
