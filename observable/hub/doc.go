@@ -4,15 +4,15 @@
 // Publish from anywhere (a POST handler, a worker); serve Subscribe from an
 // SSE route:
 //
-//	h := hub.New(hub.WithReplayCount(1000))
+//	h := hub.New()
 //	defer h.Close()
 //	h.Publish(ctx, encoder.MessageEvent{Data: msg}, "lobby")      // from a POST handler
 //	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
 //		return h.Subscribe(transport.LastEventID(r), chi.URLParam(r, "room"))
-//	}, transport.WithAutoID(false))
+//	})
 //
-// Turn the transport's own ids off (transport.WithAutoID(false)) on hub
-// routes: the hub's ids are what a client resumes from.
+// The hub's ids are what a client resumes from: the transport's own
+// automatic ids apply only to events without one.
 //
 // # Topics
 //
@@ -26,12 +26,19 @@
 //
 // The hub numbers events itself: an id is "<epoch>-<n>", where the epoch is
 // a random token of 8 lowercase base32 characters, new for every hub (every
-// process), and n counts from 1. A client resuming from an id of this hub
+// process), and n counts from 1. Subscribe("") is live only,
+// Subscribe(Oldest) starts with every retained event (history on join,
+// without a gap event), and a client resuming from an id of this hub
 // within the replay window gets exactly the events it missed. An id it
 // cannot resume from — malformed, of another epoch (the server restarted,
 // or the client was served by another instance), or older than the window —
 // gets an event of type GapEventType first, then every retained event:
 // never a silent skip.
+//
+// A subscription started live or from Oldest knows its start position
+// before its first event, and the transport writes it as an id-only block
+// ("id: <start>"): a client cut off before its first event still resumes
+// from where it started.
 //
 // # Publishing
 //
@@ -45,18 +52,20 @@
 // Subscriptions are cursors into one shared ring per topic set: a
 // subscriber costs no memory per event, and a burst is not a problem as
 // long as the client keeps up. A subscriber that falls more than
-// WithBuffer events behind (4096 by default) is cut off with
+// WithBuffer events behind (DefaultBuffer, 4096) is cut off with
 // ErrSlowSubscriber when it next reads; the transport then ends the
 // response without an error frame and the browser resumes with
-// Last-Event-ID. The hub holds at most WithReplayCount events for replay
-// plus, per distinct topic set with subscribers, the last WithBuffer
-// events of that set (shared, and usually the same events).
+// Last-Event-ID. The replay window (WithReplayCount, DefaultReplayCount,
+// 16384) is four lag bounds, and never less than one, so a client cut off
+// resumes without a gap if it reconnects before its position leaves the
+// window, and gets a gap event after. The hub holds at most WithReplayCount
+// events for replay plus, per distinct topic set with subscribers, the last
+// WithBuffer events of that set (shared, and usually the same events).
 //
 // # Pulling and operators
 //
-// The Observable Subscribe returns implements pull.Source: the transport
-// pulls it on the goroutine that writes the response, with no goroutine of
-// its own. Map and Filter chained on it run inline (fused) and keep that
+// The transport pulls the Observable Subscribe returns on the goroutine
+// that writes the response, with no goroutine of its own. Map and Filter chained on it run inline (fused) and keep that
 // property; a panic in them ends the stream with an *observable.PanicError
 // item. Any other operator works as usual through rxgo.
 //

@@ -41,13 +41,30 @@
 // WithLocalWindow events, to warm the window). It feeds an in-memory
 // fan-out, the same as the in-memory hub's: however many subscribers an
 // instance has, NATS serves it one consumer, and a slow subscriber is cut
-// off with hub.ErrSlowSubscriber exactly as in memory. The fan-out keeps the last
-// WithLocalWindow events: a resume within them is served from memory. An
-// older resume (or one from another instance that this one has not
-// consumed yet) reads the stream from NATS with a short-lived ordered
-// consumer, filtered on the topics' subjects, and joins the live fan-out at
-// the sequence where it subscribed, so there is no gap and no duplicate at
-// the seam.
+// off with hub.ErrSlowSubscriber exactly as in memory. The fan-out keeps the
+// last WithLocalWindow events (DefaultLocalWindow, twice the lag bound): a
+// resume within them is served from memory. A subscription whose position
+// the fan-out has not reached yet (the instance has published or seen an
+// event its consumer has not delivered) joins once it has, replaying from
+// the window. If the consumer falls so far behind that the stream drops
+// events before it reads them, the instance cuts off every subscriber: it
+// resumes, and is told of the gap.
+//
+// An older resume (or hub.Oldest, when the fan-out does not hold everything
+// the stream does) reads the stream first, with a short-lived ordered
+// consumer filtered on the topics' subjects, until NATS has nothing after
+// it, then joins the fan-out right there: no gap and no duplicate at the
+// seam. History reads cannot take the live path down: at most 8 run at
+// once per instance (the others wait their turn); each prefetches at most
+// 256 events or 256 KiB, and gives its consumer and its turn back while
+// its client does not read; they use a second NATS connection, opened with
+// the options of the one given to New, so that a storm of them cannot
+// delay or disconnect the live consumer; and a refusal for the stream's
+// limit of consumers is waited out, never passed on as an empty stream.
+//
+// A subscription started live or from hub.Oldest tells its start position
+// to the transport, which writes it before the first event, so that a
+// client cut off before its first event resumes from where it started.
 //
 // # Faults
 //
