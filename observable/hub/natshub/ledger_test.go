@@ -22,15 +22,15 @@ type ledger struct {
 	mu       sync.Mutex
 	epoch    string
 	acked    map[uint64]ackedEvent
-	attempts []attempt         // every Publish, in the order they returned
+	attempts []publishAttempt  // every Publish, in the order they returned
 	last     map[string]uint64 // the latest sequence acknowledged, by topic
 	errs     map[string]int    // Publish errors, by message
 	bad      []string          // ids Publish returned that cannot be right
 	changed  chan struct{}     // closed and replaced on every attempt
 }
 
-// attempt is one call of Publish.
-type attempt struct {
+// publishAttempt is one call of Publish.
+type publishAttempt struct {
 	node              int
 	started, returned time.Time
 	seq               uint64 // 0: it failed
@@ -68,7 +68,7 @@ func (l *ledger) publish(ctx context.Context, b *Broker, node int, topic, data s
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	defer l.signal()
-	a := attempt{node: node, started: started, returned: returned}
+	a := publishAttempt{node: node, started: started, returned: returned}
 	if err != nil {
 		l.attempts = append(l.attempts, a)
 		l.errs[firstLine(err.Error())]++
@@ -90,7 +90,7 @@ func (l *ledger) publish(ctx context.Context, b *Broker, node int, topic, data s
 	l.epoch = epoch
 	a.seq = seq
 	l.attempts = append(l.attempts, a)
-	l.acked[seq] = ackedEvent{topic: topic, sum: sum(data), node: node, started: started, returned: returned}
+	l.acked[seq] = ackedEvent{topic: topic, sum: checksum(data), node: node, started: started, returned: returned}
 	l.last[topic] = max(l.last[topic], seq)
 	return true
 }
@@ -158,8 +158,8 @@ func (l *ledger) since(t time.Time) string {
 	return t.Sub(l.t0).Round(time.Millisecond).String()
 }
 
-// sum is FNV-1a of s: clients keep it instead of the data.
-func sum(s string) uint64 {
+// checksum is FNV-1a of s: clients keep it instead of the data.
+func checksum(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
@@ -192,7 +192,7 @@ type tally struct {
 	// Publish began later is expected too, whatever the start.
 	liveOpen  time.Time
 	epoch     string
-	got       []received
+	got       []receivedEvent
 	last      uint64 // the highest sequence received
 	gaps      int
 	problems  []string
@@ -206,8 +206,8 @@ type tally struct {
 	err       error         // what stopped the client, if it stopped by itself
 }
 
-// received is one event a client received.
-type received struct {
+// receivedEvent is one event a client received.
+type receivedEvent struct {
 	seq uint64
 	sum uint64
 }
@@ -302,7 +302,7 @@ func (c *tally) receive(ev encoder.Event) {
 		// Until the start block lands: the first event is the start.
 		c.start, c.hasStart = seq-1, true
 	}
-	c.got = append(c.got, received{seq: seq, sum: sum(ev.Data)})
+	c.got = append(c.got, receivedEvent{seq: seq, sum: checksum(ev.Data)})
 	c.last = max(c.last, seq)
 	if c.reached != nil && c.last >= c.target {
 		close(c.reached)

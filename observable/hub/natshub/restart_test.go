@@ -100,7 +100,7 @@ func TestANATSRestartUnderLoadLosesNothingAcknowledged(t *testing.T) {
 	endsBefore := sumEnds(tallies)
 	// NATS stays down while the publishers try rate times, about a second.
 	if !l.waitUntil(10*time.Second, func() bool {
-		return countAttempts(l.attempts, func(a attempt) bool { return a.started.After(down) }) >= rate*publishers
+		return countAttempts(l.attempts, func(a publishAttempt) bool { return a.started.After(down) }) >= rate*publishers
 	}) {
 		t.Fatalf("no publish attempts while NATS was down: %d", len(l.attempts))
 	}
@@ -163,7 +163,7 @@ func TestANATSRestartUnderLoadLosesNothingAcknowledged(t *testing.T) {
 	published, acknowledged := l.counts()
 	v := l.check(tallies)
 	l.mu.Lock()
-	downErrors := countAttempts(l.attempts, func(a attempt) bool { return a.started.After(down) && a.returned.Before(upAt) })
+	downErrors := countAttempts(l.attempts, func(a publishAttempt) bool { return a.started.After(down) && a.returned.Before(upAt) })
 	for _, a := range l.attempts {
 		if a.seq != 0 && a.started.After(down) && a.returned.Before(upAt) {
 			t.Errorf("while NATS was down, Publish on instance %d returned sequence %d", a.node, a.seq)
@@ -234,7 +234,7 @@ func streamLastSeq(t *testing.T, url, stream string) uint64 {
 
 // firstAckAfter returns when the first Publish on instance node that was
 // stored after sequence after returned, or the zero time.
-func firstAckAfter(attempts []attempt, node int, after uint64) time.Time {
+func firstAckAfter(attempts []publishAttempt, node int, after uint64) time.Time {
 	for _, a := range attempts {
 		if a.node == node && a.seq > after {
 			return a.returned
@@ -243,7 +243,7 @@ func firstAckAfter(attempts []attempt, node int, after uint64) time.Time {
 	return time.Time{}
 }
 
-func countAttempts(attempts []attempt, f func(attempt) bool) int {
+func countAttempts(attempts []publishAttempt, f func(publishAttempt) bool) int {
 	n := 0
 	for _, a := range attempts {
 		if f(a) {
