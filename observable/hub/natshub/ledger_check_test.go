@@ -25,6 +25,8 @@ func TestTheFaultTestsCheckFindsWhatWentWrong(t *testing.T) {
 		l.last[topic] = seq
 	}
 	l.epoch = epoch
+	// Event 11 was stored, but its Publish failed.
+	l.failed[checksum(eventData(11))] = "context deadline exceeded"
 	ev := func(seq uint64) encoder.Event {
 		return encoder.Event{Type: "message", Data: eventData(seq), LastEventID: publish.FormatID(epoch, seq)}
 	}
@@ -63,7 +65,8 @@ func TestTheFaultTestsCheckFindsWhatWentWrong(t *testing.T) {
 		{"an event of another topic", client([]string{"a"}, 6, 7, 8, 9), verdict{delivered: 3, foreign: 1}},
 		{"altered data", altered, verdict{delivered: 5, mismatched: 1}},
 		{"a gap event", gap, verdict{delivered: 3, gaps: 1}},
-		{"an event not acknowledged", client([]string{"a"}, 8, 9, 11), verdict{delivered: 2, unacked: 1}},
+		{"an event whose Publish failed", client([]string{"a"}, 8, 9, 11), verdict{delivered: 2, unacked: 1}},
+		{"an event nobody published", client([]string{"a"}, 8, 9, 13), verdict{delivered: 2, problems: 1}},
 		{"a live client that missed what was published after it started", live, verdict{lost: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

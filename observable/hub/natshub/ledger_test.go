@@ -25,6 +25,7 @@ type ledger struct {
 	attempts []publishAttempt  // every Publish, in the order they returned
 	last     map[string]uint64 // the latest sequence acknowledged, by topic
 	errs     map[string]int    // Publish errors, by message
+	failed   map[uint64]string // the error of each failed Publish, by checksum of its data
 	bad      []string          // ids Publish returned that cannot be right
 	changed  chan struct{}     // closed and replaced on every attempt
 }
@@ -53,6 +54,7 @@ func newLedger() *ledger {
 		acked:   map[uint64]ackedEvent{},
 		last:    map[string]uint64{},
 		errs:    map[string]int{},
+		failed:  map[uint64]string{},
 		changed: make(chan struct{}),
 	}
 }
@@ -72,6 +74,7 @@ func (l *ledger) publish(ctx context.Context, b *Broker, node int, topic, data s
 	if err != nil {
 		l.attempts = append(l.attempts, a)
 		l.errs[firstLine(err.Error())]++
+		l.failed[checksum(data)] = firstLine(err.Error())
 		return false
 	}
 	epoch, seq, ok := publish.ParseID(id)
@@ -125,17 +128,6 @@ func (l *ledger) waitUntil(timeout time.Duration, cond func() bool) bool {
 			return false
 		}
 	}
-}
-
-// lastOf returns the latest sequence acknowledged in topics (0: none).
-func (l *ledger) lastOf(topics []string) uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var last uint64
-	for _, t := range topics {
-		last = max(last, l.last[t])
-	}
-	return last
 }
 
 // counts returns how many events were published and acknowledged.
@@ -426,9 +418,12 @@ type verdict struct {
 	gaps       int // gap events received
 	foreign    int // events of topics the client did not ask for
 	mismatched int // events whose data is not what Publish sent with that id
-	unacked    int // events received that Publish did not acknowledge (allowed)
-	problems   int // other impossibilities (see tally.problem)
-	notes      []string
+	unacked    int // events received that Publish did not acknowledge (allowed), counted once each
+	// unackedBy counts the events of unacked by the error their Publish
+	// returned: what can be stored while Publish fails.
+	unackedBy map[string]int
+	problems  int // other impossibilities (see tally.problem)
+	notes     []string
 }
 
 // failed reports whether anything went wrong that must not.
@@ -439,6 +434,12 @@ func (v verdict) failed() bool {
 func (v verdict) String() string {
 	return fmt.Sprintf("delivered=%d lost=%d duplicated=%d disordered=%d gaps=%d foreign=%d mismatched=%d unacked-delivered=%d problems=%d",
 		v.delivered, v.lost, v.duplicated, v.disordered, v.gaps, v.foreign, v.mismatched, v.unacked, v.problems)
+}
+
+// unackedErrors lists the errors Publish returned for the events received
+// that it did not acknowledge.
+func (v verdict) unackedErrors() string {
+	return (&logCount{n: v.unackedBy}).String()
 }
 
 // maxNotes bounds the problems a verdict describes.
@@ -462,7 +463,8 @@ func (l *ledger) check(clients []*tally) verdict {
 	for _, seqs := range byTopic {
 		slices.Sort(seqs)
 	}
-	v := verdict{clients: len(clients)}
+	v := verdict{clients: len(clients), unackedBy: map[string]int{}}
+	unacked := map[uint64]string{} // sequence → the error of its Publish
 	for _, b := range l.bad {
 		v.problems++
 		v.note("publish: %s", b)
@@ -499,7 +501,12 @@ func (l *ledger) check(clients []*tally) verdict {
 			e, ok := l.acked[g.seq]
 			switch {
 			case !ok:
-				v.unacked++
+				if err, ok := l.failed[g.sum]; ok {
+					unacked[g.seq] = err
+				} else {
+					v.problems++
+					v.note("%s %v: %d is no event a publisher sent", c.name, c.topics, g.seq)
+				}
 			case !slices.Contains(c.topics, e.topic):
 				v.foreign++
 				v.note("%s %v: %d of topic %s", c.name, c.topics, g.seq, e.topic)
@@ -524,6 +531,10 @@ func (l *ledger) check(clients []*tally) verdict {
 		}
 		v.lost += lost
 		c.mu.Unlock()
+	}
+	v.unacked = len(unacked)
+	for _, err := range unacked {
+		v.unackedBy[err]++
 	}
 	return v
 }

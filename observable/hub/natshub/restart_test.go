@@ -188,7 +188,7 @@ func TestANATSRestartUnderLoadLosesNothingAcknowledged(t *testing.T) {
 		slices.MinFunc(firstAck, time.Time.Compare).Sub(back).Round(time.Millisecond),
 		firstAck[0].Sub(back).Round(time.Millisecond), firstAck[1].Sub(back).Round(time.Millisecond),
 		streaming[len(streaming)-1].Round(time.Millisecond), streaming[len(streaming)/2].Round(time.Millisecond), l.errors())
-	t.Logf("instances logged:%s", logs)
+	t.Logf("events received that Publish did not acknowledge, by its error:%s\ninstances logged:%s", v.unackedErrors(), logs)
 }
 
 // follow reads the stream of c's topics on n with the Go client until ctx

@@ -209,8 +209,8 @@ func TestSoak(t *testing.T) {
 		len(behind), v.disordered, v.mismatched, v.foreign, v.problems, v.unacked)
 	t.Log(line)
 	fmt.Println(line)
-	t.Logf("seed %d (RXSSE_SOAK_SEED); %d instances, %d publishers at %d/s on %d topics, clients stay %v to %v; Publish errors:%s\ninstances logged:%s",
-		seed, instances, publishers, rate, len(topics), minStay, maxStay, l.errors(), logs)
+	t.Logf("seed %d (RXSSE_SOAK_SEED); %d instances, %d publishers at %d/s on %d topics, clients stay %v to %v\nPublish errors:%s\nevents received that Publish did not acknowledge, by its error:%s\ninstances logged:%s",
+		seed, instances, publishers, rate, len(topics), minStay, maxStay, l.errors(), v.unackedErrors(), logs)
 
 	if len(behind) > 0 {
 		t.Errorf("%d clients did not catch up with the last acknowledged event of their topics within %v:\n%s", len(behind), catchUp, statuses(behind))
