@@ -309,3 +309,28 @@ func firstAckSince(attempts []publishAttempt, node int, t time.Time) bool {
 	}
 	return false
 }
+
+// The soak's clients see the id-only block a live stream starts with, even
+// when it arrives in one read with the first event, and nothing else.
+func TestTheSoakClientSeesTheStartBlock(t *testing.T) {
+	for _, tc := range []struct{ stream, block string }{
+		{"\nretry: 100\n\nid: e-7\n\nid: e-8\ndata: x\n\n", "e-7"},
+		{"\nid: e-7\n\n", "e-7"},
+		{"\nretry: 100\n\nid: e-8\ndata: x\n\n", ""},
+		{"\nid: e-8\ndata: x\n\nid: e-9\n\n", ""},
+	} {
+		var block string
+		body := &startSniffer{r: strings.NewReader(tc.stream), slow: true, onBlock: func(id string) { block = id }}
+		dec := encoder.NewDecoder(body)
+		body.dec = dec
+		for {
+			if _, err := dec.Decode(); err != nil {
+				break
+			}
+			body.slow = false
+		}
+		if block != tc.block {
+			t.Errorf("%q: start block %q, want %q", tc.stream, block, tc.block)
+		}
+	}
+}
