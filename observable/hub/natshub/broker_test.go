@@ -338,12 +338,16 @@ type countingObserver struct {
 	subscribed   []string // "replayed/gap"
 	unsubscribed []hub.EndReason
 	delivered    []int
+	onSubscribed chan struct{} // receives on every Subscribed, if set
 }
 
 func (o *countingObserver) Subscribed(replayed int, gap bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.subscribed = append(o.subscribed, fmt.Sprintf("%d/%v", replayed, gap))
+	if o.onSubscribed != nil {
+		o.onSubscribed <- struct{}{}
+	}
 }
 
 func (o *countingObserver) Unsubscribed(r hub.EndReason) {
@@ -361,9 +365,10 @@ func (o *countingObserver) Published(delivered int, took time.Duration) {
 func TestTheObserverSeesSubscriptionsAndDeliveries(t *testing.T) {
 	n := startNATS(t)
 	a := newBroker(t, connect(t, n.url))
-	obs := &countingObserver{}
+	obs := &countingObserver{onSubscribed: make(chan struct{}, 2)}
 	b := newBroker(t, connect(t, n.url), WithObserver(obs), WithLocalWindow(1))
 	live := subscribe(t, b, "")
+	<-obs.onSubscribed
 	first := mustPublish(t, a, "1")
 	mustPublish(t, a, "2")
 	mustPublish(t, a, "3")
@@ -372,6 +377,7 @@ func TestTheObserverSeesSubscriptionsAndDeliveries(t *testing.T) {
 	if got := old.data(2); !slices.Equal(got, []string{"2", "3"}) {
 		t.Fatalf("resume got %q", got)
 	}
+	<-obs.onSubscribed // the read is over and the subscription has joined the fan-out
 	mustPublish(t, a, "4")
 	live.data(1)
 	old.data(1) // from the fan-out: the read is over

@@ -115,3 +115,47 @@ func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
 		})
 	}
 }
+
+// A history read deletes its consumer when it is done: NATS would keep it
+// for its inactivity threshold, and a churn of resumes then exhausted the
+// stream's limit of consumers (1,000 by default; "maximum consumers limit
+// reached").
+func TestAResumeLeavesNoConsumerBehind(t *testing.T) {
+	n := startNATS(t)
+	b := newBroker(t, connect(t, n.url), WithStream("NOLEFTOVERS"), WithMemoryStorage(), WithLocalWindow(1))
+	first := mustPublish(t, b, "0")
+	for i := 1; i < 5; i++ {
+		mustPublish(t, b, fmt.Sprint(i))
+	}
+	stream, err := b.js.Stream(t.Context(), "NOLEFTOVERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		s := subscribe(t, b, first) // older than the local window: read from the stream
+		s.data(4 + i)               // 1 to 4, and the events of the rounds before
+		if i%2 == 0 {
+			mustPublish(t, b, "live")
+			s.data(1)
+			b.readers.Wait() // the read is over: it joined the fan-out
+			s.it.Close()
+		} else {
+			s.it.Close()
+			b.readers.Wait() // the read is over: it was stopped
+			mustPublish(t, b, "live")
+		}
+		info, err := stream.Info(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := info.State.Consumers; c != 1 {
+			for name := range stream.ConsumerNames(t.Context()).Name() {
+				ci, _ := stream.Consumer(t.Context(), name)
+				if ci != nil {
+					t.Logf("consumer %s: %+v", name, ci.CachedInfo().Config)
+				}
+			}
+			t.Fatalf("after resume %d the stream has %d consumers, want only the instance's", i, c)
+		}
+	}
+}

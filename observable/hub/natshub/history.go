@@ -39,6 +39,9 @@ const (
 	// doubles up to historyRetryMax.
 	historyRetry    = 50 * time.Millisecond
 	historyRetryMax = 2 * time.Second
+	// deleteWait bounds the deletion of a history consumer; one that
+	// fails is left to NATS's inactivity threshold.
+	deleteWait = 2 * time.Second
 )
 
 // history is the part of a subscription read from the stream: a goroutine
@@ -261,10 +264,20 @@ func (r *historyRead) turn(ctx context.Context) error {
 	return nil
 }
 
-// stop lets go of the consumer and the turn.
+// stop lets go of the consumer and the turn. The consumer is deleted at
+// once: NATS would keep it for its inactivity threshold, and a stream
+// allows a limited number (1,000 by default), which a churn of resumes
+// would otherwise exhaust.
 func (r *historyRead) stop() {
 	if r.msgs != nil {
 		r.msgs.Stop()
+		if info := r.cons.CachedInfo(); info != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), deleteWait)
+			if err := r.b.hjs.DeleteConsumer(ctx, r.b.cfg.stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				r.b.cfg.logger.Debug("natshub: deleting a history consumer", "stream", r.b.cfg.stream, "err", err)
+			}
+			cancel()
+		}
 		r.msgs, r.cons = nil, nil
 	}
 	if r.held {
@@ -374,7 +387,7 @@ func (r *historyRead) start(ctx context.Context) error {
 		FilterSubjects:    filterSubjects(r.b.prefix, r.topics),
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:       r.pos + 1,
-		InactiveThreshold: 10 * time.Second,
+		InactiveThreshold: 5 * time.Second,
 	})
 	if err != nil {
 		return err
