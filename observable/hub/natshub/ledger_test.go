@@ -160,7 +160,6 @@ func checksum(s string) uint64 {
 	return h
 }
 
-
 // tally is what one client received, across its connections.
 type tally struct {
 	name   string
