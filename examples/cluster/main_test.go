@@ -77,8 +77,15 @@ type stream struct {
 
 func open(t *testing.T, in *instance, room, lastEventID string) *stream {
 	t.Helper()
+	return openURL(t, in.url()+"/rooms/"+room+"/events", lastEventID)
+}
+
+// openURL opens the event stream at url, with a Last-Event-ID header unless
+// lastEventID is empty.
+func openURL(t *testing.T, url, lastEventID string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, in.url()+"/rooms/"+room+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
@@ -132,18 +139,15 @@ func TestAMessagePostedOnOneInstanceReachesAll(t *testing.T) {
 			t.Errorf("instance %s streamed %q", name, got)
 		}
 	}
-	// Joining with ?lastEventId=0 shows the room's recent messages.
-	resp, err := http.Get(b.url() + "/rooms/lobby/events?lastEventId=0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	join := &stream{t: t, cancel: func() {}, body: resp.Body, dec: encoder.NewDecoder(resp.Body)}
-	if got, _ := join.texts(4); strings.Join(got, "|") != "gap|alice: before anyone joined|"+want {
+	// Joining with ?history=1 shows the room's recent messages, with no gap
+	// event first.
+	join := openURL(t, b.url()+"/rooms/lobby/events?history=1", "")
+	if got, _ := join.texts(3); strings.Join(got, "|") != "alice: before anyone joined|"+want {
 		t.Errorf("joining shows %q", got)
 	}
-	// B's metrics count what its consumer delivered, whoever published.
-	resp, err = http.Get(b.url() + "/metrics")
+	// B's metrics count what its consumer delivered, whoever published, and
+	// no resume gap.
+	resp, err := http.Get(b.url() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +156,9 @@ func TestAMessagePostedOnOneInstanceReachesAll(t *testing.T) {
 	// The event to another room may not have reached B yet.
 	if !strings.Contains(string(body), "\nrxsse_hub_events_published_total 3\n") && !strings.Contains(string(body), "\nrxsse_hub_events_published_total 4\n") {
 		t.Errorf("B's /metrics does not count 3 or 4 events delivered:\n%s", body)
+	}
+	if !strings.Contains(string(body), "\nrxsse_hub_resume_gaps_total 0\n") {
+		t.Errorf("B's /metrics counts a resume gap:\n%s", body)
 	}
 }
 
