@@ -26,7 +26,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // ports of 127.0.0.1.
 func newTestCluster(t *testing.T, n int, opts ...func(*clusterConfig)) *cluster {
 	t.Helper()
-	ns, err := startNATS(t.TempDir(), -1)
+	ns, err := startNATS(t.TempDir(), -1, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +192,26 @@ func TestAStoppedInstancesClientsResumeOnAnotherWithoutLoss(t *testing.T) {
 	again, _ := open(t, b, "lobby", last).texts(2)
 	if strings.Join(again, "|") != "alice: 2 (B is down)|carol: 3 (B is down)" {
 		t.Errorf("B again: %q", again)
+	}
+}
+
+func TestNATSPortIsNATSsDefaultUnlessNATS_PORTSaysOtherwise(t *testing.T) {
+	for _, tc := range []struct {
+		env        string
+		port       int
+		anyIfTaken bool
+		err        bool
+	}{
+		{"", 4222, true, false},      // unset: the default, or any port if it is taken
+		{"4333", 4333, false, false}, // a port asked for is a port meant
+		{"0", -1, false, false},      // any free port (NATS itself reads 0 as 4222)
+		{"nats", 0, false, true},
+		{"-1", 0, false, true},
+		{"65536", 0, false, true},
+	} {
+		port, anyIfTaken, err := natsPort(tc.env)
+		if port != tc.port || anyIfTaken != tc.anyIfTaken || (err != nil) != tc.err {
+			t.Errorf("NATS_PORT=%q: %d %v %v, want %d %v, error %v", tc.env, port, anyIfTaken, err, tc.port, tc.anyIfTaken, tc.err)
+		}
 	}
 }
