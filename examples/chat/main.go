@@ -1,10 +1,14 @@
 // Command chat is a chat with rooms on a broadcast hub: POST
 // /rooms/{room}/messages publishes a message, GET /rooms/{room}/events
-// streams a room's messages, and the page at / uses both. A client that
+// streams a room's messages, and the page at / uses both. The page joins a
+// room with ?history=1 and shows its recent messages (the hub keeps the
+// last 1,000, for an hour), on a join as after a reload. A client that
 // loses its stream reconnects with Last-Event-ID and gets every message it
-// missed, however slow or unlucky its connection.
+// missed, however slow or unlucky its connection; only when the hub no
+// longer has them does the page say that messages were missed.
 //
-//	go run ./examples/chat    # then open http://localhost:3000 in two tabs
+//	go run ./examples/chat              # then open http://localhost:3000 in two tabs
+//	PORT=3010 go run ./examples/chat    # when :3000 is taken (make run serves examples/hello there)
 //
 // GET /metrics serves Prometheus metrics. It listens on :3000, or on the
 // port in $PORT, and shuts down gracefully on SIGINT or SIGTERM.

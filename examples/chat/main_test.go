@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -83,6 +85,70 @@ func TestMessagesReachTheirRoomOnlyAndResumeAfterLastEventID(t *testing.T) {
 	ssetest.ExpectEvents(t, again, chat(bob, "bob", "héllo\nthere"))
 }
 
+// A page joins with ?history=1: with no Last-Event-ID it gets the room's
+// retained messages, with no gap event and no resume gap in the metrics;
+// once it has an id (a reconnecting EventSource sends it), it resumes.
+func TestJoiningWithHistoryGetsTheRoomsRetainedMessagesWithoutAGap(t *testing.T) {
+	ssetest.NoLeaks(t)
+	a := newTestApp(t, config{})
+	srv := ssetest.NewServer(a.handler)
+	t.Cleanup(srv.Close)
+	_, ann := post(t, a.handler, "lobby", `{"name":"ann","text":"hi"}`)
+	post(t, a.handler, "kitchen", `{"name":"cook","text":"soup"}`)
+	_, bob := post(t, a.handler, "lobby", `{"name":"bob","text":"there"}`)
+
+	for _, tc := range []struct {
+		name   string
+		query  string
+		header http.Header
+		want   []encoder.Event
+	}{
+		{"?history=1 without a Last-Event-ID gets every retained message of the room", "?history=1", nil,
+			[]encoder.Event{chat(ann, "ann", "hi"), chat(bob, "bob", "there")}},
+		{"a Last-Event-ID header wins over ?history=1: a reconnecting page resumes", "?history=1", http.Header{"Last-Event-ID": {ann}},
+			[]encoder.Event{chat(bob, "bob", "there")}},
+		{"so does a lastEventId query parameter", "?history=1&lastEventId=" + ann, nil,
+			[]encoder.Event{chat(bob, "bob", "there")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a missing event fails the test
+			defer cancel()
+			st, err := srv.Get(ctx, "/rooms/lobby/events"+tc.query, tc.header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if !st.IsEventStream() {
+				t.Fatalf("GET events: %s", st.Response.Status)
+			}
+			ssetest.ExpectEvents(t, st, tc.want...) // a gap event would come first
+		})
+	}
+
+	// Without ?history=1 a join is live only.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	live, err := srv.Get(ctx, "/rooms/lobby/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	_, cat := post(t, a.handler, "lobby", `{"name":"cat","text":"live"}`)
+	ssetest.ExpectEvents(t, live, chat(cat, "cat", "live"))
+
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{
+		"\nrxsse_hub_resume_gaps_total 0\n",     // the hub's Observer saw no gap
+		"\nrxsse_hub_replays_total 3\n",         // the history join and the two resumes
+		"\nrxsse_hub_replayed_events_total 4\n", // 2 + 1 + 1
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
+}
+
 func TestPostRejectsBadInput(t *testing.T) {
 	a := newTestApp(t, config{})
 	for _, tc := range []struct {
@@ -124,7 +190,7 @@ func TestTheIndexPageJoinsARoomAndPosts(t *testing.T) {
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
-	for _, want := range []string{"new EventSource(`/rooms/", "method: 'POST'", `addEventListener('gap'`} {
+	for _, want := range []string{"new EventSource(`/rooms/", "/events?history=1`", "method: 'POST'", `addEventListener('gap'`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("the page lacks %s", want)
 		}

@@ -2,17 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/internal/e2e"
 )
 
@@ -148,8 +154,8 @@ func TestABrowserResumesOnAnotherInstanceWhenItsInstanceStops(t *testing.T) {
 		t.Errorf("the page showed %q\nwant %q", res.Texts, want)
 	}
 	reqs := proxy.requests()
-	if len(reqs) < 2 || reqs[0].query != "lastEventId=0" || reqs[0].upstream != strings.TrimPrefix(a.url(), "http://") {
-		t.Fatalf("stream requests %+v: want the join on A with ?lastEventId=0 first", reqs)
+	if len(reqs) < 2 || reqs[0].query != "history=1" || reqs[0].lastEventID != "" || reqs[0].upstream != strings.TrimPrefix(a.url(), "http://") {
+		t.Fatalf("stream requests %+v: want the join on A with ?history=1 first", reqs)
 	}
 	resumed := reqs[len(reqs)-1]
 	if resumed.upstream != strings.TrimPrefix(b.url(), "http://") || resumed.lastEventID != last {
@@ -267,5 +273,157 @@ func TestThePageFailsOverToAnotherInstanceWhenItsInstanceStops(t *testing.T) {
 	// page's own code must not throw.
 	if len(res.PageErrors) > 0 {
 		t.Errorf("page errors %q", res.PageErrors)
+	}
+}
+
+// pageCutter wraps the instances so the test can cut one page's stream as a
+// network failure would: each stream's context can be cancelled by the
+// "tab" query parameter of the page that opened it (its Referer). POST
+// /test/kill, on any instance, cuts tab a's streams and publishes on
+// instance B while A is away.
+type pageCutter struct {
+	c *cluster // set once the cluster runs
+
+	mu      sync.Mutex
+	streams map[string][]cutStream
+	opened  map[string][]streamRequest // by tab
+}
+
+// cutStream is one stream request being served.
+type cutStream struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when its handler has returned
+}
+
+func (pc *pageCutter) wrap(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/test/kill" {
+			pc.kill(w, r)
+			return
+		}
+		ref, _ := url.Parse(r.Referer())
+		tab := ""
+		if ref != nil {
+			tab = ref.Query().Get("tab")
+		}
+		if r.Header.Get("Accept") != "text/event-stream" || tab == "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		done := make(chan struct{})
+		defer close(done)
+		pc.mu.Lock()
+		pc.streams[tab] = append(pc.streams[tab], cutStream{cancel, done})
+		pc.opened[tab] = append(pc.opened[tab], streamRequest{upstream: name, lastEventID: r.Header.Get("Last-Event-ID"), query: r.URL.RawQuery})
+		pc.mu.Unlock()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// kill cuts tab a's streams and waits until they have ended, so that A
+// receives nothing more; then it publishes three messages on instance B.
+func (pc *pageCutter) kill(w http.ResponseWriter, r *http.Request) {
+	pc.mu.Lock()
+	cut := pc.streams["a"]
+	pc.streams["a"] = nil
+	pc.mu.Unlock()
+	for _, s := range cut {
+		s.cancel()
+		select {
+		case <-s.done:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	b := pc.c.instance("B")
+	b.mu.Lock()
+	broker := b.broker
+	b.mu.Unlock()
+	const n = 3
+	for i := 1; i <= n; i++ {
+		data := rooms.Message{Name: "server", Text: fmt.Sprintf("while A was away %d", i)}
+		if _, err := broker.Publish(r.Context(), encoder.MessageEvent{Data: data}, "lobby"); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
+	json.NewEncoder(w).Encode(map[string]int{"published": n})
+}
+
+func (pc *pageCutter) requests(tab string) []streamRequest {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return slices.Clone(pc.opened[tab])
+}
+
+// Two pages, on instances A and B, join a room that already has messages
+// and show them; they chat across the instances; page A's stream is cut
+// and A resumes with every message it missed, none twice; reloaded, A
+// shows the room's messages again, once each, and no page ever says
+// messages were missed.
+func TestPagesOnTwoInstancesJoinWithHistoryResumeAndReload(t *testing.T) {
+	pc := &pageCutter{streams: map[string][]cutStream{}, opened: map[string][]streamRequest{}}
+	c := newTestCluster(t, 2, func(cfg *clusterConfig) { cfg.wrap = pc.wrap })
+	pc.c = c
+	a, b := c.instances[0], c.instances[1]
+
+	post(t, a, "lobby", "carol", "before A and B joined")
+	post(t, b, "lobby", "dave", "me too")
+	res := e2e.ChatPages(t, a.url()+"/?room=lobby&tab=a", b.url()+"/?room=lobby&tab=b", a.url()+"/test/kill",
+		e2e.ChatOptions{History: 2, Reload: true, Timeout: 30 * time.Second})
+	if res.TimedOut || res.Step != "done" {
+		t.Errorf("timed out at step %q; A showed %+v, B showed %+v", res.Step, res.A, res.B)
+	}
+	want := []string{
+		"carol: before A and B joined",
+		"dave: me too",
+		"alice: hello from A",
+		"bob: hello from B",
+		"server: while A was away 1",
+		"server: while A was away 2",
+		"server: while A was away 3",
+		"bob: after the resume",
+		"bob: after the reload",
+	}
+	for _, page := range []struct {
+		name  string
+		items []e2e.ChatMessage
+		want  []string
+	}{
+		{"A before the reload", res.ABeforeReload, want[:len(want)-1]},
+		{"A after the reload", res.A, want},
+		{"B", res.B, want},
+	} {
+		var texts []string
+		for i, m := range page.items {
+			texts = append(texts, m.Text)
+			if !strings.HasSuffix(m.ID, "-"+strconv.Itoa(i+1)) || m.Gap {
+				t.Errorf("page %s item %d is %+v, want a message with id <epoch>-%d", page.name, i, m, i+1)
+			}
+		}
+		if !slices.Equal(texts, page.want) {
+			t.Errorf("page %s showed %q\nwant %q", page.name, texts, page.want)
+		}
+	}
+	// A joined with ?history=1, resumed with its Last-Event-ID (the header
+	// wins over ?history=1), then joined with ?history=1 again on reload.
+	got := pc.requests("a")
+	if len(got) != 3 || got[0] != (streamRequest{"A", "", "history=1"}) || got[2] != (streamRequest{"A", "", "history=1"}) ||
+		got[1].query != "history=1" || !strings.HasSuffix(got[1].lastEventID, "-4") {
+		t.Errorf("page A's stream requests %+v, want ?history=1, then a resume from <epoch>-4, then ?history=1, all on A", got)
+	}
+	resp, err := http.Get(a.url() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "\nrxsse_hub_resume_gaps_total 0\n") {
+		t.Errorf("A's /metrics counts a resume gap: joining with history is none")
+	}
+	if len(res.ConsoleErrors) > 0 || len(res.PageErrors) > 0 {
+		t.Errorf("console errors %q, page errors %q", res.ConsoleErrors, res.PageErrors)
 	}
 }

@@ -105,9 +105,8 @@ func newHandler(in *instance, b hub.Broker, rec *metrics.Recorder, reg *promethe
 	r := chi.NewRouter()
 	r.Use(cors)
 	// The rooms are examples/chat's controller, unchanged: only the Broker
-	// differs. The page joins with ?lastEventId=0 to get a room's recent
-	// messages: "0" is no id of any broker, so the Broker sends the gap
-	// event, then every retained message of the room.
+	// differs. The page joins with ?history=1 to get a room's recent
+	// messages (hub.Oldest on the Broker: no gap event).
 	controller.Mount(r, rooms.Controller{Broker: b, Retry: in.c.cfg.retry, Observer: rec})
 	controller.Mount(r, clusterController{in: in, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	return r

@@ -26,7 +26,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // ports of 127.0.0.1.
 func newTestCluster(t *testing.T, n int, opts ...func(*clusterConfig)) *cluster {
 	t.Helper()
-	ns, err := startNATS(t.TempDir(), -1)
+	ns, err := startNATS(t.TempDir(), -1, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +77,15 @@ type stream struct {
 
 func open(t *testing.T, in *instance, room, lastEventID string) *stream {
 	t.Helper()
+	return openURL(t, in.url()+"/rooms/"+room+"/events", lastEventID)
+}
+
+// openURL opens the event stream at url, with a Last-Event-ID header unless
+// lastEventID is empty.
+func openURL(t *testing.T, url, lastEventID string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, in.url()+"/rooms/"+room+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
@@ -132,18 +139,15 @@ func TestAMessagePostedOnOneInstanceReachesAll(t *testing.T) {
 			t.Errorf("instance %s streamed %q", name, got)
 		}
 	}
-	// Joining with ?lastEventId=0 shows the room's recent messages.
-	resp, err := http.Get(b.url() + "/rooms/lobby/events?lastEventId=0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	join := &stream{t: t, cancel: func() {}, body: resp.Body, dec: encoder.NewDecoder(resp.Body)}
-	if got, _ := join.texts(4); strings.Join(got, "|") != "gap|alice: before anyone joined|"+want {
+	// Joining with ?history=1 shows the room's recent messages, with no gap
+	// event first.
+	join := openURL(t, b.url()+"/rooms/lobby/events?history=1", "")
+	if got, _ := join.texts(3); strings.Join(got, "|") != "alice: before anyone joined|"+want {
 		t.Errorf("joining shows %q", got)
 	}
-	// B's metrics count what its consumer delivered, whoever published.
-	resp, err = http.Get(b.url() + "/metrics")
+	// B's metrics count what its consumer delivered, whoever published, and
+	// no resume gap.
+	resp, err := http.Get(b.url() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +156,9 @@ func TestAMessagePostedOnOneInstanceReachesAll(t *testing.T) {
 	// The event to another room may not have reached B yet.
 	if !strings.Contains(string(body), "\nrxsse_hub_events_published_total 3\n") && !strings.Contains(string(body), "\nrxsse_hub_events_published_total 4\n") {
 		t.Errorf("B's /metrics does not count 3 or 4 events delivered:\n%s", body)
+	}
+	if !strings.Contains(string(body), "\nrxsse_hub_resume_gaps_total 0\n") {
+		t.Errorf("B's /metrics counts a resume gap:\n%s", body)
 	}
 }
 
@@ -185,5 +192,26 @@ func TestAStoppedInstancesClientsResumeOnAnotherWithoutLoss(t *testing.T) {
 	again, _ := open(t, b, "lobby", last).texts(2)
 	if strings.Join(again, "|") != "alice: 2 (B is down)|carol: 3 (B is down)" {
 		t.Errorf("B again: %q", again)
+	}
+}
+
+func TestNATSPortIsNATSsDefaultUnlessNATS_PORTSaysOtherwise(t *testing.T) {
+	for _, tc := range []struct {
+		env        string
+		port       int
+		anyIfTaken bool
+		err        bool
+	}{
+		{"", 4222, true, false},      // unset: the default, or any port if it is taken
+		{"4333", 4333, false, false}, // a port asked for is a port meant
+		{"0", -1, false, false},      // any free port (NATS itself reads 0 as 4222)
+		{"nats", 0, false, true},
+		{"-1", 0, false, true},
+		{"65536", 0, false, true},
+	} {
+		port, anyIfTaken, err := natsPort(tc.env)
+		if port != tc.port || anyIfTaken != tc.anyIfTaken || (err != nil) != tc.err {
+			t.Errorf("NATS_PORT=%q: %d %v %v, want %d %v, error %v", tc.env, port, anyIfTaken, err, tc.port, tc.anyIfTaken, tc.err)
+		}
 	}
 }

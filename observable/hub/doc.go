@@ -40,6 +40,29 @@
 // ("id: <start>"): a client cut off before its first event still resumes
 // from where it started.
 //
+// # History on join
+//
+// A subscription with an empty lastEventID starts live. To give a client
+// joining a room its recent messages first, subscribe at Oldest when the
+// request has no Last-Event-ID and asks for history (here with ?history=1):
+//
+//	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
+//		id := transport.LastEventID(r)
+//		if id == "" && r.URL.Query().Has("history") {
+//			id = hub.Oldest
+//		}
+//		return h.Subscribe(id, chi.URLParam(r, "room"))
+//	})
+//
+// The page opens new EventSource("/rooms/lobby/events?history=1"), on a
+// join as after a reload. Oldest is no resume: no gap event, no gap for
+// the Observer. The transport sends the subscription's start position
+// before its first event, so the browser's own reconnects to the same URL
+// carry a Last-Event-ID, which wins: they resume, and the history is not
+// sent twice. (Asking for history with an id the hub cannot resume from
+// works too, but as a gap: the client is told it missed events, the
+// metrics count a gap and the hub logs it.)
+//
 // # Publishing
 //
 // Publish validates and encodes the event once, at the edge: a value that

@@ -46,6 +46,41 @@ func Example() {
 	// 6 {"to":"everyone"}
 }
 
+// A client joining a room gets its recent history first when the route
+// subscribes at Oldest: every retained event of the room, then the live
+// ones, with no gap event. In a route, Oldest stands in for the
+// Last-Event-ID a first request does not have, when it asks for history:
+//
+//	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
+//		id := transport.LastEventID(r)
+//		if id == "" && r.URL.Query().Has("history") { // ?history=1
+//			id = hub.Oldest
+//		}
+//		return h.Subscribe(id, chi.URLParam(r, "room"))
+//	}, transport.WithAutoID(false))
+func Example_historyOnJoin() {
+	h := hub.New(hub.WithReplayCount(100))
+	defer h.Close()
+	ctx := context.Background()
+	h.Publish(ctx, encoder.MessageEvent{Data: "hello"}, "lobby")
+	h.Publish(ctx, encoder.MessageEvent{Data: "soup's ready"}, "kitchen")
+	h.Publish(ctx, encoder.MessageEvent{Data: "who's there?"}, "lobby")
+
+	sub, cancel := context.WithCancel(ctx)
+	defer cancel() // Unsubscribes.
+	events := h.Subscribe(hub.Oldest, "lobby").Observe(rxgo.WithContext(sub))
+	h.Publish(ctx, encoder.MessageEvent{Data: "live now"}, "lobby")
+	for range 3 {
+		ev := (<-events).V.(encoder.MessageEvent)
+		_, seq, _ := strings.Cut(ev.ID, "-")
+		fmt.Printf("%s %s\n", seq, ev.Data)
+	}
+	// Output:
+	// 1 hello
+	// 3 who's there?
+	// 4 live now
+}
+
 // An id the hub cannot resume from (here one of another process, before a
 // restart) gets a "gap" event first, then every retained event.
 func Example_gap() {

@@ -1,9 +1,10 @@
 // Package rooms is the chat rooms controller of examples/chat and
 // examples/cluster: POST /rooms/{room}/messages publishes a message to the
 // room's topic, GET /rooms/{room}/events streams the room, resuming from
-// Last-Event-ID. It works on any hub.Broker: the in-memory hub in one
-// process (examples/chat) or NATS JetStream across instances
-// (examples/cluster), without a line changed.
+// Last-Event-ID. GET /rooms/{room}/events?history=1 joins with the room's
+// recent messages first (see Controller). It works on any hub.Broker: the
+// in-memory hub in one process (examples/chat) or NATS JetStream across
+// instances (examples/cluster), without a line changed.
 package rooms
 
 import (
@@ -90,10 +91,22 @@ func (c Controller) post(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]string{"id": id})
 }
 
+// events streams a room. A request with a Last-Event-ID (the header a
+// reconnecting browser sends, or a lastEventId query parameter) resumes
+// after it. One without asks for live messages only, or, with a history
+// query parameter (?history=1), for the room's retained messages first:
+// hub.Oldest, which is no resume, so no gap event and no "resume gap" in
+// the metrics. A page can always join with ?history=1: its EventSource
+// reconnects to the same URL with Last-Event-ID and resumes, so the
+// history is not sent twice.
 func (c Controller) events(r *http.Request) (rxgo.Observable, error) {
 	name := chi.URLParam(r, "room")
 	if !roomName.MatchString(name) {
 		return nil, errNoRoom
 	}
-	return c.Broker.Subscribe(transport.LastEventID(r), name), nil
+	id := transport.LastEventID(r)
+	if id == "" && r.URL.Query().Has("history") {
+		id = hub.Oldest
+	}
+	return c.Broker.Subscribe(id, name), nil
 }
