@@ -17,7 +17,7 @@ import (
 //
 //	r.Sse("/rooms/{room}/events", func(r *http.Request) rxgo.Observable {
 //		return h.Subscribe(transport.LastEventID(r), chi.URLParam(r, "room"))
-//	}, transport.WithAutoID(false))
+//	})
 func Example() {
 	h := hub.New(hub.WithReplayCount(100))
 	defer h.Close()
@@ -57,7 +57,7 @@ func Example() {
 //			id = hub.Oldest
 //		}
 //		return h.Subscribe(id, chi.URLParam(r, "room"))
-//	}, transport.WithAutoID(false))
+//	})
 func Example_historyOnJoin() {
 	h := hub.New(hub.WithReplayCount(100))
 	defer h.Close()
