@@ -21,20 +21,19 @@ var ErrInvalidPeriod = errors.New("observable: non-positive interval period")
 //
 // A non-positive period emits one error item wrapping ErrInvalidPeriod and
 // completes.
-func Interval(period time.Duration, opts ...Option) rxgo.Observable {
-	clock := buildOptions(opts).clock
+func Interval(period time.Duration) rxgo.Observable {
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if period <= 0 {
 			rxgo.Error(fmt.Errorf("%w: %v", ErrInvalidPeriod, period)).SendContext(ctx, next)
 			return
 		}
-		ticker := clock.NewTicker(period)
+		ticker := time.NewTicker(period)
 		defer ticker.Stop()
 		for i := 0; ; i++ {
 			select {
 			case <-ctx.Done():
 				return
-			case <-ticker.C():
+			case <-ticker.C:
 			}
 			if !rxgo.Of(i).SendContext(ctx, next) {
 				return
@@ -47,14 +46,13 @@ func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 // subscribed to, and completes, like RxJS timer. A non-positive delay emits
 // at once. Unlike rxgo.Timer it emits an item, and it honours the context
 // given to Observe.
-func Timer(delay time.Duration, opts ...Option) rxgo.Observable {
-	clock := buildOptions(opts).clock
+func Timer(delay time.Duration) rxgo.Observable {
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
-		timer := clock.NewTimer(delay)
+		timer := time.NewTimer(delay)
 		defer timer.Stop()
 		select {
 		case <-ctx.Done():
-		case <-timer.C():
+		case <-timer.C:
 			rxgo.Of(0).SendContext(ctx, next)
 		}
 	}}))
