@@ -117,8 +117,8 @@ func TestConcatIsColdEachSubscriptionStartsOver(t *testing.T) {
 func TestConcatWithANilInputEmitsAnErrorBeforeSubscribing(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	items := collect(t, observable.Concat(rxgo.Just(1)(), nil).Observe())
-	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrNilObservable) {
-		t.Fatalf("items = %+v, want one error wrapping ErrNilObservable", items)
+	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrInvalidArgument) {
+		t.Fatalf("items = %+v, want one error wrapping ErrInvalidArgument", items)
 	}
 }
 
@@ -179,7 +179,7 @@ func TestStartWithSubscribesOnlyWhenObservedAndStopsOnCancel(t *testing.T) {
 func TestStartWithANilInputEmitsTheItemsThenAnError(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	items := collect(t, observable.StartWith(nil, 1).Observe())
-	if len(items) != 2 || items[0].V != 1 || !errors.Is(items[1].E, observable.ErrNilObservable) {
-		t.Fatalf("items = %+v, want 1 then an error wrapping ErrNilObservable", items)
+	if len(items) != 2 || items[0].V != 1 || !errors.Is(items[1].E, observable.ErrInvalidArgument) {
+		t.Fatalf("items = %+v, want 1 then an error wrapping ErrInvalidArgument", items)
 	}
 }

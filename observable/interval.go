@@ -2,7 +2,6 @@ package observable
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,20 +10,17 @@ import (
 	"github.com/rxsse/rxsse/internal/safe"
 )
 
-// ErrInvalidPeriod is the error an Interval with a non-positive period emits.
-var ErrInvalidPeriod = errors.New("observable: non-positive interval period")
-
 // Interval returns a cold Observable that emits 0, 1, 2, ... (as int), one
 // every period, like RxJS interval. Each subscription starts its own ticker
 // when it subscribes and stops it when the context given to Observe (with
 // rxgo.WithContext) is done; it never completes on its own.
 //
-// A non-positive period emits one error item wrapping ErrInvalidPeriod and
+// A non-positive period emits one error item wrapping ErrInvalidArgument and
 // completes.
 func Interval(period time.Duration) rxgo.Observable {
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if period <= 0 {
-			rxgo.Error(fmt.Errorf("%w: %v", ErrInvalidPeriod, period)).SendContext(ctx, next)
+			rxgo.Error(fmt.Errorf("%w: Interval period %v is not positive", ErrInvalidArgument, period)).SendContext(ctx, next)
 			return
 		}
 		ticker := time.NewTicker(period)

@@ -86,8 +86,8 @@ func TestIntervalWithANonPositivePeriodEmitsAnError(t *testing.T) {
 	for _, period := range []time.Duration{0, -time.Second} {
 		t.Run(period.String(), func(t *testing.T) {
 			items := collect(t, observable.Interval(period).Observe())
-			if len(items) != 1 || !errors.Is(items[0].E, observable.ErrInvalidPeriod) {
-				t.Fatalf("items = %+v, want one error wrapping ErrInvalidPeriod", items)
+			if len(items) != 1 || !errors.Is(items[0].E, observable.ErrInvalidArgument) {
+				t.Fatalf("items = %+v, want one error wrapping ErrInvalidArgument", items)
 			}
 		})
 	}

@@ -186,8 +186,8 @@ func TestMergeIsColdAndSubscribesWhenObserved(t *testing.T) {
 func TestMergeWithANilInputEmitsAnError(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	items := collect(t, observable.Merge(rxgo.Just(1)(), nil).Observe())
-	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrNilObservable) {
-		t.Fatalf("items = %+v, want one error wrapping ErrNilObservable", items)
+	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrInvalidArgument) {
+		t.Fatalf("items = %+v, want one error wrapping ErrInvalidArgument", items)
 	}
 }
 
