@@ -20,7 +20,7 @@ import (
 // background until it closes (for at most a second); later inputs are never
 // subscribed to.
 //
-// A nil input makes Concat emit an error wrapping ErrNilObservable.
+// A nil input makes Concat emit an error wrapping ErrInvalidArgument.
 func Concat(obs ...rxgo.Observable) rxgo.Observable {
 	obs = slices.Clone(obs)
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
@@ -44,8 +44,8 @@ func Concat(obs ...rxgo.Observable) rxgo.Observable {
 // item and an error is a value, not an error item. obs is subscribed to once
 // the items have been received, under a child of the Observe context.
 //
-// A nil obs makes StartWith emit an error wrapping ErrNilObservable after the
-// items.
+// A nil obs makes StartWith emit an error wrapping ErrInvalidArgument after
+// the items.
 func StartWith(obs rxgo.Observable, items ...any) rxgo.Observable {
 	items = slices.Clone(items)
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {

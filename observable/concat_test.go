@@ -5,13 +5,13 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/observable"
-	"github.com/rxsse/rxsse/observable/clocktest"
 )
 
 func TestConcatEmitsItsInputsOneAfterTheOther(t *testing.T) {
@@ -38,56 +38,70 @@ func TestConcatEmitsItsInputsOneAfterTheOther(t *testing.T) {
 }
 
 func TestConcatSubscribesToAnInputOnlyAfterThePreviousCompleted(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := observable.Concat(
-		observable.Timer(time.Second, observable.WithClock(clock)),
-		observable.Interval(time.Minute, observable.WithClock(clock)),
-	).Observe(rxgo.WithContext(ctx))
+	synctest.Test(t, func(t *testing.T) {
+		var ticks spy
+		ctx, cancel := context.WithCancel(t.Context())
+		start := time.Now()
+		ch := observable.Concat(
+			observable.Timer(time.Second),
+			ticks.watch(observable.Interval(5*time.Second)),
+		).Observe(rxgo.WithContext(ctx))
 
-	clock.BlockUntil(1) // Only the Timer.
-	clock.Advance(time.Minute)
-	if item := receive(t, ch); item.V != 0 {
-		t.Fatalf("Timer item = %+v, want 0", item)
-	}
-	// The Interval starts now, so its first tick is a minute from now, not
-	// from the subscription.
-	clock.BlockUntil(1)
-	clock.Advance(time.Minute)
-	if item := receive(t, ch); item.V != 0 {
-		t.Fatalf("Interval item = %+v, want 0", item)
-	}
-	stopped(t, cancel, ch, clock)
+		synctest.Wait()
+		if n := ticks.started.Load(); n != 0 {
+			t.Fatal("Concat subscribed to the Interval before the Timer completed")
+		}
+		if item := receive(t, ch); item.V != 0 {
+			t.Fatalf("Timer item = %+v, want 0", item)
+		}
+		at(t, start, time.Second, "the Timer's item")
+		// The Interval starts now, so its first tick is a period from now, not
+		// from the subscription.
+		if item := receive(t, ch); item.V != 0 {
+			t.Fatalf("Interval item = %+v, want 0", item)
+		}
+		at(t, start, 6*time.Second, "the Interval's first item")
+		cancel()
+		collect(t, ch)
+	})
 }
 
 func TestConcatForwardsAnErrorThenEndsWithoutSubscribingFurther(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
+	var ticks spy
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	items := collect(t, observable.Concat(
 		rxgo.Just(1, errBoom, 2)(),
-		observable.Interval(time.Second, observable.WithClock(clock)),
+		ticks.watch(observable.Interval(time.Second)),
 	).Observe(rxgo.WithContext(ctx)))
 	if len(items) != 2 || items[0].V != 1 || !errors.Is(items[1].E, errBoom) {
 		t.Fatalf("items = %+v, want 1 then the error", items)
 	}
-	noWaiters(t, clock)
+	if n := ticks.started.Load(); n != 0 {
+		t.Fatal("Concat subscribed to the input after the error")
+	}
 }
 
 func TestConcatStopsTheCurrentInputWhenCancelledMidStream(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := observable.Concat(
-		observable.Interval(time.Second, observable.WithClock(clock)).Map(double),
-		observable.Interval(time.Second, observable.WithClock(clock)),
-	).Observe(rxgo.WithContext(ctx))
-	clock.BlockUntil(1)
-	clock.Advance(time.Second)
-	receive(t, ch)
-	stopped(t, cancel, ch, clock)
+	synctest.Test(t, func(t *testing.T) {
+		var first, second spy
+		ctx, cancel := context.WithCancel(t.Context())
+		ch := observable.Concat(
+			first.watch(observable.Interval(time.Second).Map(double)),
+			second.watch(observable.Interval(time.Second)),
+		).Observe(rxgo.WithContext(ctx))
+		receive(t, ch)
+		cancel()
+		collect(t, ch)
+		synctest.Wait()
+		if n := first.live.Load(); n != 0 {
+			t.Fatal("the first input still runs after cancel")
+		}
+		if n := second.started.Load(); n != 0 {
+			t.Fatal("the second input was subscribed to")
+		}
+	})
 }
 
 func TestConcatIsColdEachSubscriptionStartsOver(t *testing.T) {
@@ -103,8 +117,8 @@ func TestConcatIsColdEachSubscriptionStartsOver(t *testing.T) {
 func TestConcatWithANilInputEmitsAnErrorBeforeSubscribing(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	items := collect(t, observable.Concat(rxgo.Just(1)(), nil).Observe())
-	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrNilObservable) {
-		t.Fatalf("items = %+v, want one error wrapping ErrNilObservable", items)
+	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrInvalidArgument) {
+		t.Fatalf("items = %+v, want one error wrapping ErrInvalidArgument", items)
 	}
 }
 
@@ -135,28 +149,37 @@ func TestStartWithEmitsItsItemsThenTheInput(t *testing.T) {
 }
 
 func TestStartWithSubscribesOnlyWhenObservedAndStopsOnCancel(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	obs := observable.StartWith(observable.Interval(time.Second, observable.WithClock(clock)), "first")
-	noWaiters(t, clock)
+	synctest.Test(t, func(t *testing.T) {
+		var ticks spy
+		obs := observable.StartWith(ticks.watch(observable.Interval(time.Second)), "first")
+		synctest.Wait()
+		if n := ticks.started.Load(); n != 0 {
+			t.Fatal("building StartWith subscribed to its input")
+		}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := obs.Observe(rxgo.WithContext(ctx))
-	if item := receive(t, ch); item.V != "first" {
-		t.Fatalf("item = %+v, want first", item)
-	}
-	clock.BlockUntil(1)
-	clock.Advance(time.Second)
-	if item := receive(t, ch); item.V != 0 {
-		t.Fatalf("item = %+v, want 0", item)
-	}
-	stopped(t, cancel, ch, clock)
+		ctx, cancel := context.WithCancel(t.Context())
+		start := time.Now()
+		ch := obs.Observe(rxgo.WithContext(ctx))
+		if item := receive(t, ch); item.V != "first" {
+			t.Fatalf("item = %+v, want first", item)
+		}
+		if item := receive(t, ch); item.V != 0 {
+			t.Fatalf("item = %+v, want 0", item)
+		}
+		at(t, start, time.Second, "the tick")
+		cancel()
+		collect(t, ch)
+		synctest.Wait()
+		if n := ticks.live.Load(); n != 0 {
+			t.Fatal("the input still runs after cancel")
+		}
+	})
 }
 
 func TestStartWithANilInputEmitsTheItemsThenAnError(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	items := collect(t, observable.StartWith(nil, 1).Observe())
-	if len(items) != 2 || items[0].V != 1 || !errors.Is(items[1].E, observable.ErrNilObservable) {
-		t.Fatalf("items = %+v, want 1 then an error wrapping ErrNilObservable", items)
+	if len(items) != 2 || items[0].V != 1 || !errors.Is(items[1].E, observable.ErrInvalidArgument) {
+		t.Fatalf("items = %+v, want 1 then an error wrapping ErrInvalidArgument", items)
 	}
 }

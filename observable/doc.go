@@ -1,10 +1,10 @@
 // Package observable provides what rxgo lacks for serving Server-Sent Events:
-// cold, clock-driven sources (Interval, Timer), a synchronous Range that the
+// cold, time-driven sources (Interval, Timer), a synchronous Range that the
 // transport pulls on the response's goroutine, a panic-safe producer source
 // (Defer), context-honouring versions of the common combinators (Merge,
-// Concat, StartWith), a Clock that tests can fake, and operator chains that
-// recover panics in user code. The broadcast hub, with replay for resuming
-// clients, is package observable/hub.
+// Concat, StartWith), and operator chains that recover panics in user code.
+// The broadcast hub, with replay for resuming clients, is package
+// observable/hub.
 //
 // A controller method builds one of these per request and the transport
 // observes it with the request's context:
@@ -100,20 +100,19 @@
 //
 // # Time and tests
 //
-// Interval and Timer read time from a Clock, RealClock by default. Give them
-// WithClock(clocktest.New(start)) to move time by hand: Advance fires what
-// falls due, and BlockUntil waits until a subscription has started (or
-// stopped) its timer, so a test is deterministic and instant without
-// sleeping.
-//
-// Time inside rxgo's own operators (Debounce, BufferWithTime, WindowWithTime,
-// TimeInterval, Repeat, ...) is real time and takes no Clock. Test pipelines
-// that use them, or anything else, with testing/synctest: inside
-// synctest.Test, time is virtual and jumps ahead whenever every goroutine of
-// the bubble is blocked, so Interval(time.Second) with the default clock
-// ticks at once, and a pipeline that leaks goroutines makes synctest.Test
-// fail. Build the observables inside the bubble, since some rxgo operators
-// make their channels when they are built:
+// Interval and Timer read the time of package time, as rxgo's own operators
+// (Debounce, BufferWithTime, WindowWithTime, TimeInterval, Repeat, ...) do.
+// To test anything that involves time, use testing/synctest: it is the fake
+// clock, for this package, for rxgo and for everything else in the test;
+// there is no clock to pass around.
+// Inside synctest.Test, time is virtual and jumps ahead whenever every
+// goroutine of the bubble is blocked, so Interval(time.Second) ticks at
+// once, exactly one virtual second apart; synctest.Wait returns when every
+// goroutine of the bubble is blocked (a subscription has started its ticker
+// and waits for it); and a pipeline that leaks goroutines makes
+// synctest.Test fail. Build the observables inside the bubble: some rxgo
+// operators make their channels when they are built, and an observable built
+// outside and observed inside is a fatal error.
 //
 //	synctest.Test(t, func(t *testing.T) {
 //		ctx, cancel := context.WithCancel(t.Context())
@@ -124,4 +123,7 @@
 //			// 0, 1, 2, one virtual second apart
 //		}
 //	})
+//
+// Real loopback sockets do not count as blocked in a bubble: serve a stream
+// under test with transport/ssetest, whose server is in memory.
 package observable

@@ -9,21 +9,18 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/observable"
-	"github.com/rxsse/rxsse/observable/clocktest"
 )
 
-// Interval driven by a fake clock: each Advance of one period yields the next
-// number, at once and in the same order every run.
+// Interval emits 0, 1, 2, ... one period apart, from when it is observed
+// until the Observe context is cancelled. Tests run it inside a
+// testing/synctest bubble, where a period of a second passes at once (see
+// the package doc).
 func ExampleInterval() {
-	clock := clocktest.New(time.Unix(0, 0))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // Stops the subscription's ticker.
 
-	ticks := observable.Interval(time.Second, observable.WithClock(clock)).
-		Observe(rxgo.WithContext(ctx))
-	clock.BlockUntil(1) // The subscription has started its ticker.
+	ticks := observable.Interval(10 * time.Millisecond).Observe(rxgo.WithContext(ctx))
 	for range 3 {
-		clock.Advance(time.Second)
 		fmt.Println((<-ticks).V)
 	}
 	// Output:
@@ -33,15 +30,10 @@ func ExampleInterval() {
 }
 
 func ExampleTimer() {
-	clock := clocktest.New(time.Unix(0, 0))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	items := observable.Timer(time.Minute, observable.WithClock(clock)).
-		Observe(rxgo.WithContext(ctx))
-	clock.BlockUntil(1)
-	clock.Advance(time.Minute)
-	for item := range items {
+	for item := range observable.Timer(10 * time.Millisecond).Observe(rxgo.WithContext(ctx)) {
 		fmt.Println(item.V)
 	}
 	fmt.Println("completed")
@@ -50,30 +42,20 @@ func ExampleTimer() {
 	// completed
 }
 
-// Merge interleaves its inputs as their items come: here two tickers, one
-// every 2s and one every 3s.
+// Merge emits the items of its inputs as they come, not in the order of the
+// inputs: here the Timer's item comes after Just's.
 func ExampleMerge() {
-	clock := clocktest.New(time.Unix(0, 0))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	every := func(period time.Duration, name string) rxgo.Observable {
-		return observable.Interval(period, observable.WithClock(clock)).
-			Map(func(_ context.Context, v any) (any, error) {
-				return fmt.Sprintf("%s%d", name, v), nil
-			})
-	}
-	items := observable.Merge(every(2*time.Second, "a"), every(3*time.Second, "b")).
-		Observe(rxgo.WithContext(ctx))
-	clock.BlockUntil(2)
-	for _, step := range []time.Duration{2 * time.Second, time.Second, time.Second} {
-		clock.Advance(step)
-		fmt.Println(clock.Now().Unix(), (<-items).V)
+	later := observable.Timer(100 * time.Millisecond).
+		Map(func(context.Context, any) (any, error) { return "later", nil })
+	for item := range observable.Merge(later, rxgo.Just("now")()).Observe(rxgo.WithContext(ctx)) {
+		fmt.Println(item.V)
 	}
 	// Output:
-	// 2 a0
-	// 3 b0
-	// 4 a1
+	// now
+	// later
 }
 
 func ExampleConcat() {

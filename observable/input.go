@@ -2,7 +2,6 @@ package observable
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,10 +9,6 @@ import (
 
 	"github.com/rxsse/rxsse/internal/drain"
 )
-
-// ErrNilObservable is the error a combinator emits when one of its inputs is
-// a nil Observable.
-var ErrNilObservable = errors.New("observable: nil input Observable")
 
 // drainTimeout bounds how long a combinator keeps reading an input it has
 // stopped forwarding (see internal/drain).
@@ -23,7 +18,7 @@ const drainTimeout = time.Second
 func checkInputs(op string, obs []rxgo.Observable) error {
 	for i, o := range obs {
 		if o == nil {
-			return fmt.Errorf("%s input %d: %w", op, i, ErrNilObservable)
+			return fmt.Errorf("%w: %s input %d is a nil Observable", ErrInvalidArgument, op, i)
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package observable
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,30 +10,26 @@ import (
 	"github.com/rxsse/rxsse/internal/safe"
 )
 
-// ErrInvalidPeriod is the error an Interval with a non-positive period emits.
-var ErrInvalidPeriod = errors.New("observable: non-positive interval period")
-
 // Interval returns a cold Observable that emits 0, 1, 2, ... (as int), one
 // every period, like RxJS interval. Each subscription starts its own ticker
 // when it subscribes and stops it when the context given to Observe (with
 // rxgo.WithContext) is done; it never completes on its own.
 //
-// A non-positive period emits one error item wrapping ErrInvalidPeriod and
+// A non-positive period emits one error item wrapping ErrInvalidArgument and
 // completes.
-func Interval(period time.Duration, opts ...Option) rxgo.Observable {
-	clock := buildOptions(opts).clock
+func Interval(period time.Duration) rxgo.Observable {
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if period <= 0 {
-			rxgo.Error(fmt.Errorf("%w: %v", ErrInvalidPeriod, period)).SendContext(ctx, next)
+			rxgo.Error(fmt.Errorf("%w: Interval period %v is not positive", ErrInvalidArgument, period)).SendContext(ctx, next)
 			return
 		}
-		ticker := clock.NewTicker(period)
+		ticker := time.NewTicker(period)
 		defer ticker.Stop()
 		for i := 0; ; i++ {
 			select {
 			case <-ctx.Done():
 				return
-			case <-ticker.C():
+			case <-ticker.C:
 			}
 			if !rxgo.Of(i).SendContext(ctx, next) {
 				return
@@ -47,14 +42,13 @@ func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 // subscribed to, and completes, like RxJS timer. A non-positive delay emits
 // at once. Unlike rxgo.Timer it emits an item, and it honours the context
 // given to Observe.
-func Timer(delay time.Duration, opts ...Option) rxgo.Observable {
-	clock := buildOptions(opts).clock
+func Timer(delay time.Duration) rxgo.Observable {
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
-		timer := clock.NewTimer(delay)
+		timer := time.NewTimer(delay)
 		defer timer.Stop()
 		select {
 		case <-ctx.Done():
-		case <-timer.C():
+		case <-timer.C:
 			rxgo.Of(0).SendContext(ctx, next)
 		}
 	}}))

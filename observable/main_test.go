@@ -1,11 +1,15 @@
 package observable_test
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
+
+	"github.com/rxsse/rxsse/observable"
 )
 
 func TestMain(m *testing.M) {
@@ -65,4 +69,31 @@ func values(t testing.TB, items []rxgo.Item) []any {
 		vs = append(vs, item.V)
 	}
 	return vs
+}
+
+// spy counts the subscriptions to the Observables it watches.
+type spy struct {
+	started atomic.Int32 // subscriptions ever made
+	live    atomic.Int32 // subscriptions whose source has not yet closed
+}
+
+// watch returns o as a cold Observable that counts its subscriptions in s:
+// a subscription is live from when it is subscribed until o's stream has
+// closed, so a live count of zero means o's goroutines have stopped.
+func (s *spy) watch(o rxgo.Observable) rxgo.Observable {
+	return observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) {
+		s.started.Add(1)
+		s.live.Add(1)
+		in := o.Observe(rxgo.WithContext(ctx))
+		defer func() {
+			for range in { // Closes once o has seen the cancelled context.
+			}
+			s.live.Add(-1)
+		}()
+		for item := range in {
+			if !item.SendContext(ctx, next) {
+				return
+			}
+		}
+	})
 }

@@ -22,7 +22,7 @@ import (
 // context is done, all inputs are cancelled and drained in the background
 // until they close (for at most a second each), so their goroutines finish.
 //
-// A nil input makes Merge emit an error wrapping ErrNilObservable.
+// A nil input makes Merge emit an error wrapping ErrInvalidArgument.
 func Merge(obs ...rxgo.Observable) rxgo.Observable {
 	obs = slices.Clone(obs)
 	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {

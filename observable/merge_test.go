@@ -13,7 +13,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/observable"
-	"github.com/rxsse/rxsse/observable/clocktest"
 )
 
 var errBoom = errors.New("boom")
@@ -54,62 +53,70 @@ func TestMergeEmitsEveryItemOfEveryInputAndCompletes(t *testing.T) {
 }
 
 func TestMergeOfAnIntervalAndJustInterleavesThem(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := observable.Merge(
-		observable.Interval(time.Second, observable.WithClock(clock)),
-		rxgo.Just("hello")(),
-	).Observe(rxgo.WithContext(ctx))
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		start := time.Now()
+		ch := observable.Merge(
+			observable.Interval(time.Second),
+			rxgo.Just("hello")(),
+		).Observe(rxgo.WithContext(ctx))
 
-	if item := receive(t, ch); item.V != "hello" {
-		t.Fatalf("first item = %+v, want hello", item)
-	}
-	clock.BlockUntil(1)
-	for want := range 3 {
-		clock.Advance(time.Second)
-		if item := receive(t, ch); item.V != want {
-			t.Fatalf("item = %+v, want %d", item, want)
+		if item := receive(t, ch); item.V != "hello" {
+			t.Fatalf("first item = %+v, want hello", item)
 		}
-	}
-	stopped(t, cancel, ch, clock)
+		at(t, start, 0, "hello")
+		for want := range 3 {
+			if item := receive(t, ch); item.V != want {
+				t.Fatalf("item = %+v, want %d", item, want)
+			}
+			at(t, start, time.Duration(want+1)*time.Second, "the tick")
+		}
+		cancel()
+		collect(t, ch)
+	})
 }
 
 func TestMergeStopsEveryInputWhenCancelledMidStream(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := observable.Merge(
-		observable.Interval(time.Second, observable.WithClock(clock)),
-		observable.Interval(time.Second, observable.WithClock(clock)).Map(double),
-	).Observe(rxgo.WithContext(ctx))
+	synctest.Test(t, func(t *testing.T) {
+		var inputs spy
+		ctx, cancel := context.WithCancel(t.Context())
+		ch := observable.Merge(
+			inputs.watch(observable.Interval(time.Second)),
+			inputs.watch(observable.Interval(time.Second).Map(double)),
+		).Observe(rxgo.WithContext(ctx))
 
-	clock.BlockUntil(2)
-	clock.Advance(time.Second)
-	if got := sortedInts(t, []rxgo.Item{receive(t, ch), receive(t, ch)}); !slices.Equal(got, []int{0, 0}) {
-		t.Fatalf("values = %v, want [0 0]", got)
-	}
-	stopped(t, cancel, ch, clock)
+		if got := sortedInts(t, []rxgo.Item{receive(t, ch), receive(t, ch)}); !slices.Equal(got, []int{0, 0}) {
+			t.Fatalf("values = %v, want [0 0]", got)
+		}
+		cancel()
+		collect(t, ch)
+		synctest.Wait()
+		if n := inputs.live.Load(); n != 0 {
+			t.Fatalf("%d inputs still running after cancel, want none", n)
+		}
+	})
 }
 
 func TestMergeForwardsTheFirstErrorThenEndsAndStopsTheOtherInputs(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ch := observable.Merge(
-		observable.Interval(time.Second, observable.WithClock(clock)),
-		observable.Timer(time.Second, observable.WithClock(clock)).
-			Map(func(context.Context, any) (any, error) { return nil, errBoom }),
-	).Observe(rxgo.WithContext(ctx))
+	synctest.Test(t, func(t *testing.T) {
+		var ticks spy
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		ch := observable.Merge(
+			ticks.watch(observable.Interval(time.Second)),
+			observable.Timer(time.Second).
+				Map(func(context.Context, any) (any, error) { return nil, errBoom }),
+		).Observe(rxgo.WithContext(ctx))
 
-	clock.BlockUntil(2)
-	clock.Advance(time.Second)
-	items := collect(t, ch) // The Interval's 0 may come before the error.
-	if len(items) == 0 || len(items) > 2 || !errors.Is(items[len(items)-1].E, errBoom) {
-		t.Fatalf("items = %+v, want at most 0 then the error", items)
-	}
-	clock.BlockUntil(0) // The Interval was cancelled without our cancel.
+		items := collect(t, ch) // The Interval's 0 may come before the error.
+		if len(items) == 0 || len(items) > 2 || !errors.Is(items[len(items)-1].E, errBoom) {
+			t.Fatalf("items = %+v, want at most 0 then the error", items)
+		}
+		synctest.Wait()
+		if n := ticks.live.Load(); n != 0 { // Cancelled without our cancel.
+			t.Fatal("the Interval still runs after the error, want it stopped")
+		}
+	})
 }
 
 func TestMergeDrainsAnInputThatIgnoresTheContextSoItFinishes(t *testing.T) {
@@ -147,30 +154,40 @@ func TestMergeGivesUpDrainingAnInputThatNeverCloses(t *testing.T) {
 }
 
 func TestMergeIsColdAndSubscribesWhenObserved(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	clock := clocktest.New(epoch)
-	merged := observable.Merge(observable.Interval(time.Second, observable.WithClock(clock)))
-	noWaiters(t, clock)
+	synctest.Test(t, func(t *testing.T) {
+		var ticks spy
+		merged := observable.Merge(ticks.watch(observable.Interval(time.Second)))
+		synctest.Wait()
+		if n := ticks.started.Load(); n != 0 {
+			t.Fatalf("building Merge subscribed to its input %d times, want none", n)
+		}
 
-	ctxA, cancelA := context.WithCancel(context.Background())
-	a := merged.Observe(rxgo.WithContext(ctxA))
-	ctxB, cancelB := context.WithCancel(context.Background())
-	b := merged.Observe(rxgo.WithContext(ctxB))
-	clock.BlockUntil(2)
-	clock.Advance(time.Second)
-	if va, vb := receive(t, a).V, receive(t, b).V; va != 0 || vb != 0 {
-		t.Fatalf("values = %v and %v, want 0 and 0", va, vb)
-	}
-	cancelA()
-	collect(t, a)
-	stopped(t, cancelB, b, clock)
+		ctxA, cancelA := context.WithCancel(t.Context())
+		a := merged.Observe(rxgo.WithContext(ctxA))
+		ctxB, cancelB := context.WithCancel(t.Context())
+		b := merged.Observe(rxgo.WithContext(ctxB))
+		if va, vb := receive(t, a).V, receive(t, b).V; va != 0 || vb != 0 {
+			t.Fatalf("values = %v and %v, want 0 and 0", va, vb)
+		}
+		if n := ticks.started.Load(); n != 2 {
+			t.Fatalf("two subscriptions subscribed to the input %d times, want 2", n)
+		}
+		cancelA()
+		collect(t, a)
+		synctest.Wait()
+		if n := ticks.live.Load(); n != 1 {
+			t.Fatalf("%d inputs running after one of two subscriptions left, want 1", n)
+		}
+		cancelB()
+		collect(t, b)
+	})
 }
 
 func TestMergeWithANilInputEmitsAnError(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	items := collect(t, observable.Merge(rxgo.Just(1)(), nil).Observe())
-	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrNilObservable) {
-		t.Fatalf("items = %+v, want one error wrapping ErrNilObservable", items)
+	if len(items) != 1 || !errors.Is(items[0].E, observable.ErrInvalidArgument) {
+		t.Fatalf("items = %+v, want one error wrapping ErrInvalidArgument", items)
 	}
 }
 

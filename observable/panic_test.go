@@ -6,13 +6,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/observable"
-	"github.com/rxsse/rxsse/observable/clocktest"
 )
 
 func TestDeferTurnsAProducerPanicIntoAnErrorItemThatEndsTheStream(t *testing.T) {
@@ -102,45 +102,36 @@ func TestEverySourceOfThePackageIsGuarded(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	sources := []struct {
 		name string
-		obs  func(clock observable.Clock) rxgo.Observable
-		tick bool
+		obs  func() rxgo.Observable
 	}{
-		{"Interval", func(c observable.Clock) rxgo.Observable {
-			return observable.Interval(time.Second, observable.WithClock(c))
-		}, true},
-		{"Timer", func(c observable.Clock) rxgo.Observable {
-			return observable.Timer(time.Second, observable.WithClock(c))
-		}, true},
-		{"Defer", func(observable.Clock) rxgo.Observable {
+		{"Interval", func() rxgo.Observable { return observable.Interval(time.Second) }},
+		{"Timer", func() rxgo.Observable { return observable.Timer(time.Second) }},
+		{"Defer", func() rxgo.Observable {
 			return observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) { rxgo.Of(0).SendContext(ctx, next) })
-		}, false},
-		{"Merge", func(observable.Clock) rxgo.Observable { return observable.Merge(rxgo.Just(0)()) }, false},
-		{"Concat", func(observable.Clock) rxgo.Observable { return observable.Concat(rxgo.Just(0)()) }, false},
-		{"StartWith", func(observable.Clock) rxgo.Observable { return observable.StartWith(rxgo.Empty(), 0) }, false},
-		{"Guard", func(observable.Clock) rxgo.Observable { return observable.Guard(rxgo.Just(0)()) }, false},
+		}},
+		{"Merge", func() rxgo.Observable { return observable.Merge(rxgo.Just(0)()) }},
+		{"Concat", func() rxgo.Observable { return observable.Concat(rxgo.Just(0)()) }},
+		{"StartWith", func() rxgo.Observable { return observable.StartWith(rxgo.Empty(), 0) }},
+		{"Guard", func() rxgo.Observable { return observable.Guard(rxgo.Just(0)()) }},
 	}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
-			// A clock of its own: a ticker of the previous source may
-			// still be stopping, and BlockUntil would count it.
-			clock := clocktest.New(time.Unix(0, 0))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			items := src.obs(clock).
-				Map(func(_ context.Context, v any) (any, error) { return v.(int) + 1, nil }).
-				Filter(func(v any) bool { return 1/(v.(int)-1) > 0 }).
-				Observe(rxgo.WithContext(ctx))
-			if src.tick {
-				clock.BlockUntil(1)
-				clock.Advance(time.Second)
-			}
-			item := receive(t, items)
-			var pe *observable.PanicError
-			if !errors.As(item.E, &pe) {
-				t.Fatalf("item = %+v, want a *PanicError", item)
-			}
-			cancel()
-			collect(t, items)
+			// In virtual time: Interval and Timer fire at once.
+			synctest.Test(t, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				items := src.obs().
+					Map(func(_ context.Context, v any) (any, error) { return v.(int) + 1, nil }).
+					Filter(func(v any) bool { return 1/(v.(int)-1) > 0 }).
+					Observe(rxgo.WithContext(ctx))
+				item := receive(t, items)
+				var pe *observable.PanicError
+				if !errors.As(item.E, &pe) {
+					t.Fatalf("item = %+v, want a *PanicError", item)
+				}
+				cancel()
+				collect(t, items)
+			})
 		})
 	}
 }

@@ -149,8 +149,8 @@ func formatLog(entries []e2e.Entry) string {
 // One test, subtests in parallel: two servers for every client, and the
 // clients' start-up (a second or two each) overlaps.
 func TestEndToEnd(t *testing.T) {
-	// The example exactly as main serves it, on the real clock.
-	app := serveE2E(t, newRouter(nil))
+	// The example exactly as main serves it.
+	app := serveE2E(t, newRouter())
 
 	// The example's controller and the resumable stream on one router.
 	g := &greetings{resumes: map[string][]string{}}

@@ -33,10 +33,7 @@ import (
 var indexHTML []byte
 
 // appController is NestJS's AppController: the page, and the stream.
-type appController struct {
-	// clock drives the stream; nil is the real clock. Tests use a fake one.
-	clock observable.Clock
-}
+type appController struct{}
 
 func (c appController) Routes(r controller.Router) {
 	r.Get("/", c.index)  // @Get()
@@ -48,17 +45,17 @@ func (appController) index(w http.ResponseWriter, _ *http.Request) {
 	w.Write(indexHTML)
 }
 
-func (c appController) sse(*http.Request) rxgo.Observable {
-	return observable.Interval(time.Second, observable.WithClock(c.clock)).
+func (appController) sse(*http.Request) rxgo.Observable {
+	return observable.Interval(time.Second).
 		Map(func(context.Context, any) (any, error) {
 			return encoder.MessageEvent{Data: map[string]string{"hello": "world"}}, nil
 		})
 }
 
 // newRouter builds the application.
-func newRouter(clock observable.Clock) http.Handler {
+func newRouter() http.Handler {
 	r := chi.NewRouter()
-	controller.Mount(r, appController{clock: clock})
+	controller.Mount(r, appController{})
 	return r
 }
 
@@ -72,7 +69,7 @@ func main() {
 	}
 	log.Printf("listening on %s", addr)
 	// Until SIGINT or SIGTERM; then open streams end at once.
-	srv := &http.Server{Handler: newRouter(nil), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: newRouter(), ReadHeaderTimeout: 10 * time.Second}
 	if err := transport.Serve(ctx, srv, ln); err != nil {
 		log.Fatal(err)
 	}

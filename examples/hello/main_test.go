@@ -16,7 +16,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/observable/clocktest"
 	"github.com/rxsse/rxsse/transport"
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
@@ -44,7 +43,7 @@ func fast(t *testing.T, began time.Time) {
 func TestTenVirtualSecondsOfStreamAreTenHelloEvents(t *testing.T) {
 	began := time.Now()
 	synctest.Test(t, func(t *testing.T) {
-		srv := ssetest.NewServer(newRouter(nil))
+		srv := ssetest.NewServer(newRouter())
 		defer srv.Close()
 		start := time.Now()
 		st, err := srv.Get(t.Context(), "/sse", nil)
@@ -94,45 +93,44 @@ func TestTenVirtualSecondsOfStreamAreTenHelloEvents(t *testing.T) {
 	fast(t, began)
 }
 
-// The same, with a fake clock injected into the app: time moves only when
-// the test advances it, one second per event.
-func TestTenFakeSecondsOfStreamAreTenHelloEvents(t *testing.T) {
-	ssetest.NoLeaks(t)
+// A server shutdown ends an open stream at once, with no further event, and
+// stops everything the stream started: synctest.Test fails if a goroutine
+// of the bubble (the subscription's ticker loop, say) is left.
+func TestShuttingDownTheServerEndsTheStreamAndItsSubscription(t *testing.T) {
 	began := time.Now()
-	clock := clocktest.New(time.Unix(0, 0))
-	srv := ssetest.NewServer(newRouter(clock))
-	st, err := srv.Get(t.Context(), "/sse", nil)
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
-	if !st.IsEventStream() {
-		t.Errorf("GET /sse: %s %q, want a 200 event stream", st.Response.Status, st.Response.Header.Get("Content-Type"))
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := ssetest.NewServer(newRouter())
+		start := time.Now()
+		st, err := srv.Get(t.Context(), "/sse", nil)
+		if err != nil {
+			srv.Close()
+			t.Fatal(err)
+		}
+		if !st.IsEventStream() {
+			t.Errorf("GET /sse: %s %q, want a 200 event stream", st.Response.Status, st.Response.Header.Get("Content-Type"))
+		}
+		for i := 1; i <= 10; i++ {
+			ssetest.ExpectEvents(t, st, hello(i))
+		}
 
-	clock.BlockUntil(1) // the stream has subscribed and started its ticker
-	for i := 1; i <= 10; i++ {
-		clock.Advance(time.Second)
-		ssetest.ExpectEvents(t, st, hello(i))
-	}
-
-	// At ten fake seconds nothing can fire before eleven, so the stream
-	// holds no 11th event: ended by a server shutdown, it has no more.
-	closed := make(chan struct{})
-	go func() {
-		defer close(closed)
-		srv.Close()
-	}()
-	ssetest.ExpectEnd(t, st)
-	st.Close()
-	<-closed
-	clock.BlockUntil(0) // and the subscription has stopped its ticker
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			srv.Close()
+		}()
+		ssetest.ExpectEnd(t, st)
+		if at := time.Since(start); at != 10*time.Second {
+			t.Errorf("the stream ended at %v, want at once, at 10s", at)
+		}
+		st.Close()
+		<-closed
+	})
 	fast(t, began)
 }
 
 func TestTheIndexPageListsEachMessage(t *testing.T) {
 	rec := httptest.NewRecorder()
-	newRouter(nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	newRouter().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /: %d %q, want 200 text/html", rec.Code, rec.Header().Get("Content-Type"))
 	}
@@ -148,17 +146,18 @@ func TestTheIndexPageListsEachMessage(t *testing.T) {
 	}
 }
 
+// On a real socket and in real time: the stream is open once its headers
+// have come, and Serve's shutdown ends it before its first event.
 func TestServeEndsOpenStreamsWhenItsContextIsDone(t *testing.T) {
 	ssetest.NoLeaks(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := clocktest.New(time.Unix(0, 0))
 	ctx, stop := context.WithCancel(t.Context())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- transport.Serve(ctx, &http.Server{Handler: newRouter(clock)}, ln) }()
+	go func() { served <- transport.Serve(ctx, &http.Server{Handler: newRouter()}, ln) }()
 
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
@@ -167,15 +166,12 @@ func TestServeEndsOpenStreamsWhenItsContextIsDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	dec := encoder.NewDecoder(resp.Body)
-	clock.BlockUntil(1)
-	clock.Advance(time.Second)
-	if ev, err := dec.Decode(); err != nil || ev != hello(1) {
-		t.Fatalf("first event = %+v, %v; want %+v", ev, err, hello(1))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("GET /sse: %s %q, want a 200 event stream", resp.Status, resp.Header.Get("Content-Type"))
 	}
 
 	stop() // as SIGINT or SIGTERM would
-	if ev, err := dec.Decode(); !errors.Is(err, io.EOF) {
+	if ev, err := encoder.NewDecoder(resp.Body).Decode(); !errors.Is(err, io.EOF) {
 		t.Errorf("after shutdown: %+v, %v; want the end of the stream", ev, err)
 	}
 	if err := <-served; err != nil {

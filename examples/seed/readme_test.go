@@ -1,11 +1,12 @@
 package main
 
 import (
-	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -36,23 +37,44 @@ func TestTheREADMESeedIsThisProgram(t *testing.T) {
 	}
 }
 
-func TestTheSeedSendsHelloWorldEverySecond(t *testing.T) {
+// TestTheREADMEShowsTheSeedsTest keeps the README's testing section honest:
+// it shows TestTenSecondsOfTheSeed to the byte, which runs here.
+func TestTheREADMEShowsTheSeedsTest(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("readme_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, test, ok := strings.Cut(string(src), "\nfunc TestTenSecondsOfTheSeed(")
+	test, _, _ = strings.Cut(test, "\n}\n")
+	if !ok || !strings.Contains(string(readme), "func TestTenSecondsOfTheSeed("+test+"\n}\n") {
+		t.Errorf("README.md does not show TestTenSecondsOfTheSeed as readme_test.go has it; copy one to the other")
+	}
+}
+
+// TestTenSecondsOfTheSeed is the README's example of a test in virtual time.
+func TestTenSecondsOfTheSeed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := chi.NewRouter()
 		controller.Mount(r, AppController{})
-		srv := ssetest.NewServer(r)
+		srv := ssetest.NewServer(r) // in memory: fine in a bubble
 		defer srv.Close()
+		start := time.Now()
 		st, err := srv.Get(t.Context(), "/sse", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		if st.Response.StatusCode != http.StatusOK {
-			t.Fatalf("status %d", st.Response.StatusCode)
+		for i := 1; i <= 10; i++ { // ten virtual seconds, instant
+			ssetest.ExpectEvents(t, st, encoder.Event{
+				Type: "message", Data: `{"hello":"world"}`, LastEventID: strconv.Itoa(i),
+			})
+			if at := time.Since(start); at != time.Duration(i)*time.Second {
+				t.Errorf("event %d at %v, want %ds", i, at, i)
+			}
 		}
-		ssetest.ExpectEvents(t, st,
-			encoder.Event{Type: "message", Data: `{"hello":"world"}`, LastEventID: "1"},
-			encoder.Event{Type: "message", Data: `{"hello":"world"}`, LastEventID: "2"},
-		)
 	})
 }

@@ -37,7 +37,7 @@ func New(opts ...Option) *Hub {
 		Replay:    h.cfg.replayCount,
 		ReplayAge: h.cfg.replayAge,
 		MaxLag:    h.cfg.buffer,
-		Now:       h.cfg.clock.Now,
+		Now:       time.Now,
 		ErrSlow:   ErrSlowSubscriber,
 		OnEnd:     h.ended,
 	})
@@ -85,7 +85,7 @@ func (h *Hub) Publish(ctx context.Context, ev encoder.MessageEvent, topics ...st
 	ev.ID = h.id(e.Seq)
 	e.Item = rxgo.Of(ev)
 	if h.cfg.replayAge > 0 {
-		e.Time = h.cfg.clock.Now()
+		e.Time = time.Now()
 	}
 	delivered, err := h.log.Append(e)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
@@ -17,7 +18,6 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable"
-	"github.com/rxsse/rxsse/observable/clocktest"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -86,30 +86,39 @@ func TestIDsAreEpochDashSequenceAndEachHubHasItsOwnEpoch(t *testing.T) {
 	}
 }
 
-func TestReplayWindowIsBoundedByAgeOnTheHubsClock(t *testing.T) {
-	clock := clocktest.New(time.Unix(0, 0))
-	h := newHub(t, hub.WithReplayAge(time.Minute), hub.WithClock(clock))
-	ids := publishData(t, h, "a") // at 0s
-	clock.Advance(30 * time.Second)
-	ids = append(ids, publishData(t, h, "b")...) // at 30s
-	clock.Advance(30 * time.Second)
+// In a testing/synctest bubble, time.Sleep moves the virtual time the hub
+// reads.
+func TestReplayWindowIsBoundedByAge(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub(t, hub.WithReplayAge(time.Minute))
+		ids := publishData(t, h, "a") // at 0s
+		time.Sleep(30 * time.Second)
+		ids = append(ids, publishData(t, h, "b")...) // at 30s
+		time.Sleep(30 * time.Second)
 
-	if got, _, _ := pullAll(t, subscribe(t, h, "bogus")); len(got) != 3 { // a gap, a, b: a is exactly a minute old
-		t.Fatalf("at 60s: %v, want the gap, a and b", got)
-	}
-	clock.Advance(time.Nanosecond) // now "a" is older than a minute
-	if got, _, _ := pullAll(t, subscribe(t, h, ids[0])); !equal(dataOf(got), "b") {
-		t.Errorf("resuming right after the expired a: %v, want b", got)
-	}
-	clock.Advance(time.Hour) // everything expired
-	it := subscribe(t, h, ids[1])
-	if got, _, _ := pullAll(t, it); len(got) != 0 {
-		t.Errorf("resuming from the latest id: %v, want nothing missed", got)
-	}
-	publishData(t, h, "c")
-	if got, _, _ := pullAll(t, it); !equal(dataOf(got), "c") {
-		t.Errorf("live: %v, want c", got)
-	}
+		if got, _, _ := pullAll(t, subscribe(t, h, "bogus")); len(got) != 3 { // a gap, a, b: a is exactly a minute old
+			t.Fatalf("at 60s: %v, want the gap, a and b", got)
+		}
+		time.Sleep(time.Nanosecond) // now "a" is older than a minute
+		if got, _, _ := pullAll(t, subscribe(t, h, "bogus")); len(got) != 2 || !equal(dataOf(got[1:]), "b") {
+			t.Errorf("at 60s + 1ns: %v, want the gap and b", got)
+		}
+		if got, _, _ := pullAll(t, subscribe(t, h, ids[0])); !equal(dataOf(got), "b") {
+			t.Errorf("resuming right after the expired a: %v, want b", got)
+		}
+		time.Sleep(time.Hour) // everything expired
+		if got, _, _ := pullAll(t, subscribe(t, h, "bogus")); len(got) != 1 {
+			t.Errorf("an hour later: %v, want the gap alone", got)
+		}
+		it := subscribe(t, h, ids[1])
+		if got, _, _ := pullAll(t, it); len(got) != 0 {
+			t.Errorf("resuming from the latest id: %v, want nothing missed", got)
+		}
+		publishData(t, h, "c")
+		if got, _, _ := pullAll(t, it); !equal(dataOf(got), "c") {
+			t.Errorf("live: %v, want c", got)
+		}
+	})
 }
 
 func equal(got []string, want ...string) bool {

@@ -3,8 +3,6 @@ package hub
 import (
 	"log/slog"
 	"time"
-
-	"github.com/rxsse/rxsse/observable"
 )
 
 // Defaults of both brokers' options (Hub's and natshub's).
@@ -26,7 +24,6 @@ type config struct {
 	replayCount int
 	replayAge   time.Duration
 	buffer      int
-	clock       observable.Clock
 	logger      *slog.Logger
 	observer    Observer
 }
@@ -37,9 +34,6 @@ func newConfig(opts []Option) config {
 		if o != nil {
 			o(&c)
 		}
-	}
-	if c.clock == nil {
-		c.clock = observable.RealClock{}
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -57,11 +51,11 @@ func newConfig(opts []Option) config {
 // resume from where it was cut: retention cannot be turned off.
 func WithReplayCount(n int) Option { return func(c *config) { c.replayCount = n } }
 
-// WithReplayAge also drops retained events older than d, measured on the
-// hub's clock; zero or less (the default) keeps them until WithReplayCount
-// pushes them out. Old events are dropped when an event is published or a
-// subscription starts, without a timer. It bounds replay only, not live
-// delivery.
+// WithReplayAge also drops retained events older than d, as time.Now tells
+// (virtual time inside a testing/synctest bubble); zero or less (the
+// default) keeps them until WithReplayCount pushes them out. Old events are
+// dropped when an event is published or a subscription starts, without a
+// timer. It bounds replay only, not live delivery.
 func WithReplayAge(d time.Duration) Option { return func(c *config) { c.replayAge = d } }
 
 // WithBuffer sets the lag bound: a subscriber that has not yet read more
@@ -73,10 +67,6 @@ func WithReplayAge(d time.Duration) Option { return func(c *config) { c.replayAg
 // client of a transport whose socket stops draining is usually ended first
 // by the transport's write timeout.
 func WithBuffer(n int) Option { return func(c *config) { c.buffer = n } }
-
-// WithClock makes the hub read time (for WithReplayAge) from c instead of
-// the real clock, so a test can drive it with a clocktest.Clock.
-func WithClock(c observable.Clock) Option { return func(h *config) { h.clock = c } }
 
 // WithLogger sets the logger for subscriptions, cut-offs and gaps
 // (slog.Default() by default). Subscribing and leaving are logged at Debug,

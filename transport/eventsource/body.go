@@ -7,8 +7,6 @@ import (
 	"io"
 	"sync/atomic"
 	"time"
-
-	"github.com/rxsse/rxsse/observable"
 )
 
 // minReadLimit is the least number of bytes a connection may carry between
@@ -28,59 +26,50 @@ func (c *config) readLimit() int64 {
 }
 
 // watchdog cancels a connection on which the server ends no line for
-// longer than the read timeout. Its clock runs only while the client waits
+// longer than the read timeout. Its timer runs only while the client waits
 // for the server (around the request and each body read), so time the
 // client spends delivering events does not count; the response's headers
 // and every read that brings a line end (CR or LF) give the server the
 // whole timeout again. A nil watchdog does nothing.
 type watchdog struct {
-	clock   observable.Clock
-	d       time.Duration
-	cancel  context.CancelFunc
-	left    time.Duration         // what is left of d since the last line end
-	since   time.Time             // when the current wait began
-	timer   observable.ClockTimer // made at the first arm
-	fired   atomic.Bool
-	done    chan struct{}
-	stopped chan struct{}
+	d      time.Duration
+	cancel context.CancelFunc
+	left   time.Duration // what is left of d since the last line end
+	since  time.Time     // when the current wait began
+	timer  *time.Timer   // made at the first arm
+	fired  atomic.Bool
 }
 
-func newWatchdog(clock observable.Clock, d time.Duration, cancel context.CancelFunc) *watchdog {
-	return &watchdog{clock: clock, d: d, cancel: cancel, left: d, done: make(chan struct{}), stopped: make(chan struct{})}
+func newWatchdog(d time.Duration, cancel context.CancelFunc) *watchdog {
+	return &watchdog{d: d, cancel: cancel, left: d}
 }
 
-// arm starts the clock for one wait on the server. If no time is left, it
+// arm starts the timer for one wait on the server. If no time is left, it
 // cancels the connection instead and reports false.
 func (w *watchdog) arm() bool {
 	if w == nil {
 		return true
 	}
 	if w.left <= 0 {
-		w.fired.Store(true)
-		w.cancel()
+		w.expire()
 		return false
 	}
-	w.since = w.clock.Now()
+	w.since = time.Now()
 	if w.timer != nil {
 		w.timer.Reset(w.left)
 		return true
 	}
-	w.timer = w.clock.NewTimer(w.left)
-	go w.watch()
+	w.timer = time.AfterFunc(w.left, w.expire)
 	return true
 }
 
-func (w *watchdog) watch() {
-	defer close(w.stopped)
-	select {
-	case <-w.timer.C():
-		w.fired.Store(true)
-		w.cancel()
-	case <-w.done:
-	}
+// expire cancels the connection, recording first that the watchdog did it.
+func (w *watchdog) expire() {
+	w.fired.Store(true)
+	w.cancel()
 }
 
-// disarm stops the clock after a wait. If the wait brought a line end
+// disarm stops the timer after a wait. If the wait brought a line end
 // (lineEnded), the server has the whole timeout again; otherwise the wait
 // is taken from what is left.
 func (w *watchdog) disarm(lineEnded bool) {
@@ -91,21 +80,18 @@ func (w *watchdog) disarm(lineEnded bool) {
 	if lineEnded {
 		w.left = w.d
 	} else {
-		w.left -= w.clock.Now().Sub(w.since)
+		w.left -= time.Since(w.since)
 	}
 }
 
 // expired reports whether the watchdog cancelled the connection.
 func (w *watchdog) expired() bool { return w != nil && w.fired.Load() }
 
-// stop ends the watch and waits for its goroutine.
+// stop stops the timer for good.
 func (w *watchdog) stop() {
-	if w.timer == nil {
-		return
+	if w.timer != nil {
+		w.timer.Stop()
 	}
-	w.timer.Stop()
-	close(w.done)
-	<-w.stopped
 }
 
 // body is a response body as the client reads it: the watchdog, if any,

@@ -119,10 +119,11 @@
 //
 // # Testing code that uses it
 //
-// Reconnection and backoff waits and the read timeout run on WithClock's
-// clock: a clocktest.Clock steps through them without sleeping. Or run the
-// client against an ssetest.Server inside a testing/synctest bubble, where
-// the real clock is virtual: ten minutes of reconnects take microseconds.
+// Reconnection and backoff waits and the read timeout read the time of
+// package time. Test code that uses the client with testing/synctest: run it
+// against an ssetest.Server (in memory, unlike a real socket) inside a
+// synctest.Test bubble, where time is virtual: ten minutes of reconnects
+// take microseconds, each exactly as long as it should.
 //
 // # Proven against Chromium, and where it differs
 //

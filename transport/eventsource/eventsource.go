@@ -167,7 +167,7 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 	}
 	var wd *watchdog
 	if s.cfg.readTimeout > 0 {
-		wd = newWatchdog(s.cfg.clock, s.cfg.readTimeout, cancel)
+		wd = newWatchdog(s.cfg.readTimeout, cancel)
 		defer wd.stop()
 	}
 	wd.arm()
@@ -339,13 +339,12 @@ func (s *stream) emit(ctx context.Context, it rxgo.Item) bool {
 	}
 }
 
-// sleep waits d on the configured clock. It reports false if ctx ended
-// first.
+// sleep waits d. It reports false if ctx ended first.
 func (s *stream) sleep(ctx context.Context, d time.Duration) bool {
-	t := s.cfg.clock.NewTimer(d)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-t.C():
+	case <-t.C:
 		return true
 	case <-ctx.Done():
 		return false

@@ -255,7 +255,7 @@ func TestWithMaxAttemptsCountsOnlyFailuresInARow(t *testing.T) {
 
 func TestTheReadTimeoutDropsASilentStreamButHeartbeatsKeepItAlive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		beat := make(chan struct{})
+		beat := make(chan string)
 		left := make(chan struct{})
 		cs := newConnServer(
 			func(w http.ResponseWriter, r *http.Request) {
@@ -265,8 +265,8 @@ func TestTheReadTimeoutDropsASilentStreamButHeartbeatsKeepItAlive(t *testing.T) 
 				w.(http.Flusher).Flush()
 				for {
 					select {
-					case <-beat:
-						fmt.Fprint(w, ": heartbeat\n\n")
+					case b := <-beat:
+						fmt.Fprint(w, b)
 						w.(http.Flusher).Flush()
 					case <-r.Context().Done():
 						return
@@ -276,30 +276,35 @@ func TestTheReadTimeoutDropsASilentStreamButHeartbeatsKeepItAlive(t *testing.T) 
 			hold("data: back\n\n"),
 		)
 		srv := serve(t, cs)
-		clock := newClock()
 		w := newWatcher()
+		start := time.Now()
 		items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithClock(clock), eventsource.WithReadTimeout(2*time.Second),
-			eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithReadTimeout(2*time.Second), eventsource.WithOnError(w.onError)).Observe()
 
 		synctest.Wait() // the client is waiting for the body, its timer armed
-		clock.Advance(1500 * time.Millisecond)
-		beat <- struct{}{}
+		time.Sleep(500 * time.Millisecond)
+		beat <- ": heart" // no line end: 1.5 s left
 		synctest.Wait()
-		clock.Advance(1500 * time.Millisecond)
+		time.Sleep(time.Second)
+		beat <- "beat\n\n" // a line end: 2 s again
+		synctest.Wait()
+		time.Sleep(1500 * time.Millisecond)
 		synctest.Wait()
 		w.noErrorYet(t) // 3 s since the stream opened, but 1.5 s since the heartbeat
 
-		clock.Advance(500 * time.Millisecond)
 		r := w.nextError(t)
 		if !errors.Is(r.err, eventsource.ErrReadTimeout) || r.retryIn != time.Second {
 			t.Fatalf("reported %v, retry in %v; want ErrReadTimeout, retry in 1s", r.err, r.retryIn)
 		}
+		if got := time.Since(start); got != 3500*time.Millisecond {
+			t.Errorf("timed out %v after the stream opened, want 2 s after the heartbeat at 1.5 s", got)
+		}
 		<-left // the client dropped the connection
-		synctest.Wait()
-		clock.Advance(time.Second)
 		if ev := nextEvent(t, items); ev.Data != "back" {
 			t.Fatalf("got %+v", ev)
+		}
+		if got := time.Since(start); got != 4500*time.Millisecond {
+			t.Errorf("reconnected %v after the stream opened, want 1 s after the timeout", got)
 		}
 	})
 }
@@ -325,53 +330,54 @@ func TestTheReadTimeoutCoversTheWaitForTheResponse(t *testing.T) {
 func TestTheReadTimeoutDoesNotCountTimeSpentOnASlowSubscriber(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := serve(t, newConnServer(hold("data: 1\n\ndata: 2\n\n")))
-		clock := newClock()
 		w := newWatcher()
 		items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithClock(clock), eventsource.WithReadTimeout(2*time.Second),
-			eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithReadTimeout(2*time.Second), eventsource.WithOnError(w.onError)).Observe()
 		synctest.Wait() // the client is waiting to hand over event 1
-		clock.Advance(time.Hour)
+		time.Sleep(time.Hour)
 		synctest.Wait()
 		w.noErrorYet(t)
 		nextEvent(t, items)
 		nextEvent(t, items)
 		synctest.Wait() // the client is waiting for the server again
-		clock.Advance(2 * time.Second)
+		waiting := time.Now()
 		if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrReadTimeout) {
 			t.Errorf("reported %v, want ErrReadTimeout", r.err)
+		}
+		if got := time.Since(waiting); got != 2*time.Second {
+			t.Errorf("timed out %v after the client began to wait for the server, want 2 s", got)
 		}
 	})
 }
 
-func TestAFakeClockDrivesTheReconnectionWait(t *testing.T) {
-	// Real time and an in-memory server: only the fake clock decides when
-	// the client reconnects.
-	ssetest.NoLeaks(t)
-	cs := newConnServer(send("data: a\n\n"), hold("data: b\n\n"))
-	srv := serve(t, cs)
-	clock := newClock()
-	w := newWatcher()
-	items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
-		eventsource.WithClock(clock), eventsource.WithOnError(w.onError)).Observe()
-	nextEvent(t, items)
-	if r := w.nextError(t); r.retryIn != eventsource.DefaultRetry {
-		t.Fatalf("retry in %v, want %v", r.retryIn, eventsource.DefaultRetry)
-	}
-	clock.BlockUntil(1) // the client waits on its timer
-	clock.Advance(eventsource.DefaultRetry - time.Millisecond)
-	now, stop := context.WithCancel(t.Context())
-	stop()
-	if clock.BlockUntilContext(now, 1) != nil {
-		t.Fatal("the reconnection timer fired early")
-	}
-	clock.Advance(time.Millisecond)
-	if ev := nextEvent(t, items); ev.Data != "b" {
-		t.Fatalf("got %+v", ev)
-	}
-	if n := len(cs.requests()); n != 2 {
-		t.Errorf("%d requests, want 2", n)
-	}
+func TestTheClientReconnectsExactlyTheReconnectionTimeAfterAStreamEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cs := newConnServer(send("data: a\n\n"), hold("data: b\n\n"))
+		srv := serve(t, cs)
+		w := newWatcher()
+		items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
+			eventsource.WithOnError(w.onError)).Observe()
+		nextEvent(t, items)
+		if r := w.nextError(t); r.retryIn != eventsource.DefaultRetry {
+			t.Fatalf("retry in %v, want %v", r.retryIn, eventsource.DefaultRetry)
+		}
+		ended := time.Now()
+		time.Sleep(eventsource.DefaultRetry - time.Nanosecond)
+		synctest.Wait()
+		if n := len(cs.requests()); n != 1 {
+			t.Fatal("the client reconnected before the reconnection time")
+		}
+		if ev := nextEvent(t, items); ev.Data != "b" {
+			t.Fatalf("got %+v", ev)
+		}
+		reqs := cs.requests()
+		if len(reqs) != 2 {
+			t.Fatalf("%d requests, want 2", len(reqs))
+		}
+		if gap := reqs[1].at.Sub(ended); gap != eventsource.DefaultRetry {
+			t.Errorf("reconnected %v after the stream ended, want %v", gap, eventsource.DefaultRetry)
+		}
+	})
 }
 
 func TestCancellingEndsTheObservableAndTheConnection(t *testing.T) {

@@ -10,11 +10,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/observable/clocktest"
 )
-
-// newClock returns a fake clock for WithClock.
-func newClock() *clocktest.Clock { return clocktest.New(time.Unix(0, 0)) }
 
 // stuck bounds every wait in these tests, so that a broken stream fails the
 // test instead of hanging it. Under synctest it is virtual time: it must be

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/observable"
 )
 
 // Defaults for the options.
@@ -32,7 +31,6 @@ type config struct {
 	maxAttempts  int
 	readTimeout  time.Duration
 	maxEventSize int
-	clock        observable.Clock
 	onOpen       func()
 	onError      func(error, time.Duration)
 }
@@ -45,7 +43,6 @@ func newConfig(opts []Option) config {
 		maxBackoff:   DefaultMaxBackoff,
 		jitter:       equalJitter,
 		maxEventSize: encoder.DefaultMaxEventSize,
-		clock:        observable.RealClock{},
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -182,17 +179,6 @@ func WithReadTimeout(d time.Duration) Option {
 // to WithOnError and reconnects. Zero or less removes both bounds.
 func WithMaxEventSize(n int) Option {
 	return func(c *config) { c.maxEventSize = n }
-}
-
-// WithClock sets the clock that times reconnection waits and the read
-// timeout (observable.RealClock by default). Tests pass a
-// clocktest.Clock to step through reconnects without sleeping.
-func WithClock(clock observable.Clock) Option {
-	return func(c *config) {
-		if clock != nil {
-			c.clock = clock
-		}
-	}
 }
 
 // WithOnOpen calls f each time a connection opens: a 200 response of type

@@ -203,63 +203,59 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 
 // TestRetryZeroAndEmptyResponsesDoNotMakeAHotLoop serves "retry: 0" and
 // ends each response at once: the client waits at least 100 ms, backs off
-// while responses bring no event, and starts over after one does. The
-// fake clock counts the reconnects per virtual second.
+// while responses bring no event, and starts over after one does. Virtual
+// time (testing/synctest) counts the reconnects per second.
 func TestRetryZeroAndEmptyResponsesDoNotMakeAHotLoop(t *testing.T) {
-	ssetest.NoLeaks(t)
-	clock := newClock()
-	empty := send("retry: 0\n\n")
-	var mu sync.Mutex
-	var at []time.Duration // the virtual time of each request
-	cs := newConnServer(empty, empty, empty, empty, empty, empty, send("data: x\n\n"), empty)
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		at = append(at, clock.Now().Sub(time.Unix(0, 0)))
-		mu.Unlock()
-		cs.ServeHTTP(w, r)
-	}))
-	w := newWatcher()
-	ctx, cancel := context.WithCancel(t.Context())
-	items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()), eventsource.WithClock(clock),
-		eventsource.WithJitter(identity), eventsource.WithOnError(w.onError)).Observe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range items {
-		}
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	synctest.Test(t, func(t *testing.T) {
+		empty := send("retry: 0\n\n")
+		cs := newConnServer(empty, empty, empty, empty, empty, empty, send("data: x\n\n"), empty)
+		srv := serve(t, cs)
+		w := newWatcher()
+		ctx, cancel := context.WithCancel(t.Context())
+		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
+			eventsource.WithJitter(identity), eventsource.WithOnError(w.onError)).Observe()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range items {
+			}
+		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
 
-	const ms = time.Millisecond
-	want := []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, // empty responses back off
-		100 * ms, 100 * ms, 200 * ms, 400 * ms} // an event came: start over
-	var waits []time.Duration
-	for range want {
-		r := w.nextError(t)
-		waits = append(waits, r.retryIn)
-		if r.retryIn < 100*ms {
-			t.Fatalf("the client reconnects in %v after %d responses: a hot loop", r.retryIn, len(waits))
-		}
-		clock.BlockUntil(1) // the client waits on its timer
-		clock.Advance(r.retryIn)
-	}
-	if !slices.Equal(waits, want) {
-		t.Errorf("waits %v, want %v", waits, want)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	for i := range at {
-		n := 0
-		for _, a := range at[i:] {
-			if a-at[i] < time.Second {
-				n++
+		const ms = time.Millisecond
+		want := []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, // empty responses back off
+			100 * ms, 100 * ms, 200 * ms, 400 * ms} // an event came: start over
+		var waits []time.Duration
+		for range want {
+			r := w.nextError(t)
+			waits = append(waits, r.retryIn)
+			if r.retryIn < 100*ms {
+				t.Fatalf("the client reconnects in %v after %d responses: a hot loop", r.retryIn, len(waits))
 			}
 		}
-		if n > 10 {
-			t.Errorf("%d requests in the virtual second from %v, want at most 10", n, at[i])
+		if !slices.Equal(waits, want) {
+			t.Errorf("waits %v, want %v", waits, want)
 		}
-	}
+		cs.waitRequest(t, len(want))
+		reqs := cs.requests()
+		for i, wait := range want {
+			if gap := reqs[i+1].at.Sub(reqs[i].at); gap != wait {
+				t.Errorf("request %d came %v after the one before, want %v", i+1, gap, wait)
+			}
+		}
+		for i := range reqs {
+			n := 0
+			for _, r := range reqs[i:] {
+				if r.at.Sub(reqs[i].at) < time.Second {
+					n++
+				}
+			}
+			if n > 10 {
+				t.Errorf("%d requests in the second from request %d, want at most 10", n, i)
+			}
+		}
+	})
 }
