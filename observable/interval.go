@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // ErrInvalidPeriod is the error an Interval with a non-positive period emits.
@@ -23,7 +21,7 @@ var ErrInvalidPeriod = errors.New("observable: non-positive interval period")
 // completes.
 func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 	clock := buildOptions(opts).clock
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if period <= 0 {
 			rxgo.Error(fmt.Errorf("%w: %v", ErrInvalidPeriod, period)).SendContext(ctx, next)
 			return
@@ -49,7 +47,7 @@ func Interval(period time.Duration, opts ...Option) rxgo.Observable {
 // given to Observe.
 func Timer(delay time.Duration, opts ...Option) rxgo.Observable {
 	clock := buildOptions(opts).clock
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		timer := clock.NewTimer(delay)
 		defer timer.Stop()
 		select {

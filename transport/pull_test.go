@@ -155,7 +155,7 @@ func TestAClientThatStopsReadingCostsBoundedMemory(t *testing.T) {
 }
 
 // TestAPulledStreamStartsWithItsStartID: a pulled subscription that knows
-// where it starts (pull.Starter) gives the client that id before any event,
+// where it starts (Iterator.StartID) gives the client that id before any event,
 // as an id-only block a browser records without dispatching anything, so a
 // client cut before its first event still resumes from there.
 func TestAPulledStreamStartsWithItsStartID(t *testing.T) {
