@@ -69,8 +69,9 @@ type Iterator interface {
 //
 // Observe starts a subscription at once, so that nothing happening after
 // Observe returns is missed, with a context that never ends: it relays the
-// subscription on one goroutine to the channel it returns, and closes it
-// when the stream ends or the context given with rxgo.WithContext does.
+// subscription on one goroutine to the channel it returns, and closes the
+// Iterator when the stream ends or the context given with rxgo.WithContext
+// does.
 //
 // The transport recognises a pulled Observable by a method
 //

@@ -214,3 +214,10 @@ func TestAPanicInAnOperatorThatIsNotFusedEndsTheStreamNotTheProcess(t *testing.T
 		t.Errorf("last item = %+v, want the *PanicError of the Map", last)
 	}
 }
+
+func TestGuardKeepsAPulledObservablePulled(t *testing.T) {
+	obs := source(newSlice())
+	if g := observable.Guard(obs); g != obs {
+		t.Errorf("Guard(Pulled(...)) is a %T, want the pulled Observable itself (its operators are guarded already)", g)
+	}
+}

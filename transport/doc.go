@@ -26,8 +26,9 @@
 //	})
 //
 // With Handler, an error is an HTTP status only when it is the first item
-// and ready at once (rxgo.Thrown, a pulled iterator with its error ready); the
-// transport does not wait for a first item, so the headers go out at once.
+// and ready at once (rxgo.Thrown, a pulled Iterator with its error ready):
+// the transport does not wait for a first item, so the headers go out at
+// once.
 // An error that comes later, after any amount of time, is an
 // "event: error" frame: browsers treat an HTTP error status as fatal and
 // an error frame as a reason to reconnect, so the distinction must not
