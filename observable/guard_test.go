@@ -307,10 +307,10 @@ func TestGroupsGetEveryItemOnce(t *testing.T) {
 	}
 }
 
-func TestWrapIsIdempotentAndKeepsNil(t *testing.T) {
+func TestGuardIsIdempotentAndKeepsNil(t *testing.T) {
 	w := Guard(rxgo.Just(1)())
 	if Guard(w) != w {
-		t.Fatal("Wrap of a guarded Observable wraps it again")
+		t.Fatal("Guard of a guarded Observable wraps it again")
 	}
 	if Guard(nil) != nil {
 		t.Fatal("Guard(nil) != nil")
