@@ -12,8 +12,8 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/metrics"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
 )
@@ -46,6 +46,11 @@ func values(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	return out
 }
 
+// puller is how the transport recognises a pulled Observable.
+type puller interface {
+	Pull(ctx context.Context) observable.Iterator
+}
+
 func TestRecorderCountsWhatTheHubDoes(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	rec, err := metrics.New(reg)
@@ -56,13 +61,13 @@ func TestRecorderCountsWhatTheHubDoes(t *testing.T) {
 		hub.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	ctx := t.Context()
 	first, _ := h.Publish(ctx, encoder.MessageEvent{Data: "a"})
-	a := h.Subscribe(first).(pull.Source).Pull(ctx)  // replays nothing
-	g := h.Subscribe("gone").(pull.Source).Pull(ctx) // a gap, replays "a"
-	left := h.Subscribe("").(pull.Source).Pull(ctx)  // leaves
-	stuck := h.Subscribe("").(pull.Source).Pull(ctx) // never reads
-	drain := func(its ...pull.Iterator) {
+	a := h.Subscribe(first).(puller).Pull(ctx)  // replays nothing
+	g := h.Subscribe("gone").(puller).Pull(ctx) // a gap, replays "a"
+	left := h.Subscribe("").(puller).Pull(ctx)  // leaves
+	stuck := h.Subscribe("").(puller).Pull(ctx) // never reads
+	drain := func(its ...observable.Iterator) {
 		for _, it := range its {
-			for _, st := it.Next(); st == pull.Value; _, st = it.Next() {
+			for _, st := it.Next(); st == observable.Value; _, st = it.Next() {
 			}
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"slices"
 
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // Concat returns a cold Observable that emits all the items of the first of
@@ -23,7 +21,7 @@ import (
 // A nil input makes Concat emit an error wrapping ErrInvalidArgument.
 func Concat(obs ...rxgo.Observable) rxgo.Observable {
 	obs = slices.Clone(obs)
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if err := checkInputs("Concat", obs); err != nil {
 			rxgo.Error(err).SendContext(ctx, next)
 			return
@@ -48,7 +46,7 @@ func Concat(obs ...rxgo.Observable) rxgo.Observable {
 // the items.
 func StartWith(obs rxgo.Observable, items ...any) rxgo.Observable {
 	items = slices.Clone(items)
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		for _, v := range items {
 			if !rxgo.Of(v).SendContext(ctx, next) {
 				return

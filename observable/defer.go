@@ -5,8 +5,6 @@ import (
 	"slices"
 
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // Defer returns a cold, guarded Observable that runs producers one after the
@@ -29,9 +27,9 @@ import (
 //	}).Map(render)
 func Defer(producers ...rxgo.Producer) rxgo.Observable {
 	producers = slices.Clone(producers)
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		for _, p := range producers {
-			if perr := safe.Call(func() { p(ctx, next) }); perr != nil {
+			if perr := catch(func() { p(ctx, next) }); perr != nil {
 				rxgo.Error(perr).SendContext(ctx, next)
 				return
 			}

@@ -2,9 +2,10 @@
 // cold, time-driven sources (Interval, Timer), a synchronous Range that the
 // transport pulls on the response's goroutine, a panic-safe producer source
 // (Defer), context-honouring versions of the common combinators (Merge,
-// Concat, StartWith), and operator chains that recover panics in user code.
-// The broadcast hub, with replay for resuming clients, is package
-// observable/hub.
+// Concat, StartWith), operator chains that recover panics in user code,
+// and the protocol (Pulled, Iterator) by which any source is pulled instead
+// of observed. The broadcast hub, with replay for resuming clients, is
+// package observable/hub.
 //
 // A controller method builds one of these per request and the transport
 // observes it with the request's context:
@@ -64,11 +65,11 @@
 //
 // rxgo runs producers and the functions given to its operators on goroutines
 // of its own, where a panic kills the whole server. The Observables this
-// package returns (Interval, Timer, Defer, Merge, Concat, StartWith) are
-// guarded: a panic in a Defer producer, and a panic in the function of any
-// operator chained on them (Map, Filter, Scan, Reduce, FlatMap, Distinct,
-// DoOnNext, ForEach, ...), becomes a *PanicError error item that ends the
-// stream, and the goroutine exits cleanly. Every operator returns a guarded
+// package returns (Interval, Timer, Defer, Merge, Concat, StartWith, Range,
+// Pulled) are guarded: a panic in a Defer producer, and a panic in the
+// function of any operator chained on them (Map, Filter, Scan, Reduce,
+// FlatMap, Distinct, DoOnNext, ForEach, ...), becomes a *PanicError error
+// item that ends the stream, and the goroutine exits cleanly. Every operator returns a guarded
 // Observable (or Single, OptionalSingle) again, so a whole chain is safe
 // without wrapping anything:
 //
@@ -97,6 +98,20 @@
 // chains on other rxgo sources with Guard:
 //
 //	observable.Guard(rxgo.FromChannel(ch)).Map(render)
+//
+// # Pulled sources
+//
+// rxgo hands every item over a channel, from a goroutine of its own, for
+// every stage. A source that can say without blocking whether it has an
+// item ready is cheaper pulled: write its subscription as an Iterator (Next,
+// Ready, Close, StartID) and return Pulled(start). The transport then calls
+// Next on the goroutine that writes the response, writes every item that is
+// ready in one write, and waits on Ready together with its heartbeat and the
+// request's context; Map and Filter chained on the source run inline
+// there. A stream costs no goroutine of its own. Range and the brokers of
+// observable/hub are built this way, and a broker of your own gets the same
+// path (see package hubtest). Observed through rxgo, a pulled Observable is
+// relayed by one goroutine.
 //
 // # Time and tests
 //

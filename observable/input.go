@@ -10,8 +10,8 @@ import (
 	"github.com/rxsse/rxsse/internal/drain"
 )
 
-// drainTimeout bounds how long a combinator keeps reading an input it has
-// stopped forwarding (see internal/drain).
+// drainTimeout bounds how long a combinator or operator keeps reading an
+// input it has stopped forwarding (see internal/drain).
 const drainTimeout = time.Second
 
 // checkInputs returns an error naming the first nil input, if any.

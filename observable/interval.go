@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // Interval returns a cold Observable that emits 0, 1, 2, ... (as int), one
@@ -18,7 +16,7 @@ import (
 // A non-positive period emits one error item wrapping ErrInvalidArgument and
 // completes.
 func Interval(period time.Duration) rxgo.Observable {
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if period <= 0 {
 			rxgo.Error(fmt.Errorf("%w: Interval period %v is not positive", ErrInvalidArgument, period)).SendContext(ctx, next)
 			return
@@ -43,7 +41,7 @@ func Interval(period time.Duration) rxgo.Observable {
 // at once. Unlike rxgo.Timer it emits an item, and it honours the context
 // given to Observe.
 func Timer(delay time.Duration) rxgo.Observable {
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		timer := time.NewTimer(delay)
 		defer timer.Stop()
 		select {

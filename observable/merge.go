@@ -8,7 +8,6 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/internal/drain"
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // Merge returns a cold Observable that emits the items of all obs as they
@@ -25,7 +24,7 @@ import (
 // A nil input makes Merge emit an error wrapping ErrInvalidArgument.
 func Merge(obs ...rxgo.Observable) rxgo.Observable {
 	obs = slices.Clone(obs)
-	return safe.Wrap(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+	return Guard(rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 		if err := checkInputs("Merge", obs); err != nil {
 			rxgo.Error(err).SendContext(ctx, next)
 			return

@@ -1,37 +1,51 @@
 package observable
 
 import (
-	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
+	"fmt"
+	"runtime/debug"
 )
 
 // PanicError is a panic in user code that rxsse recovered and turned into an
 // error: in a producer given to Defer, in a function given to an operator of
-// a guarded chain, or in a route's source function (the transport reports
-// it). Value is what was passed to panic, Stack the stack of the panicking
-// goroutine; Error names the value and leaves the stack, which is for logs,
-// out; Unwrap returns Value when it is an error, so errors.Is and errors.As
-// see through it.
+// a guarded chain or fused into a pulled one (see Pulled), or in a route's
+// source function (the transport reports it).
 //
 // It is the module's one panic error type.
-type PanicError = safe.PanicError
+type PanicError struct {
+	// Value is the value the code panicked with.
+	Value any
+	// Stack is the stack trace of the panicking goroutine, for logs.
+	Stack []byte
+}
 
-// Guard returns obs with its operators guarded, as the Observables of this
-// package (Interval, Timer, Defer, Merge, Concat, StartWith) are: every
-// operator that takes a function (Map, Filter, Scan, Reduce, FlatMap,
-// DoOnNext, ...) runs it under recover, so that a panic in it becomes a
-// *PanicError error item that ends the stream instead of killing the
-// process, and returns a guarded Observable (or Single, OptionalSingle) in
-// turn:
-//
-//	observable.Guard(rxgo.FromChannel(ch)).Map(render).Filter(visible)
-//
-// Guard reaches only downstream: functions obs already runs (an rxgo.Defer
-// producer, a Map applied before Guard) are as unsafe as they were. Write
-// producers with Defer instead. Guard replaces SafeMap, SafeFunc2 and
-// SafePredicate: obs.Map(SafeMap(f)) is now Guard(obs).Map(f). Guard of a
-// guarded Observable returns it as it is; Guard(nil) is nil.
-func Guard(obs rxgo.Observable) rxgo.Observable {
-	return safe.Wrap(obs)
+// Error returns a message naming the panic value. It leaves out the stack,
+// which is for logs, not for clients.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("panic: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error (a runtime.Error, say),
+// so that errors.Is and errors.As see through a PanicError.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// recovered returns a PanicError for v, a value recover returned, with the
+// stack of the calling goroutine. Call it in the deferred function that
+// recovered, so the stack still shows where the panic happened.
+func recovered(v any) *PanicError {
+	return &PanicError{Value: v, Stack: debug.Stack()}
+}
+
+// catch runs fn and returns the PanicError of its panic, or nil if it
+// returned normally.
+func catch(fn func()) (perr *PanicError) {
+	defer func() {
+		if v := recover(); v != nil {
+			perr = recovered(v)
+		}
+	}()
+	fn()
+	return nil
 }

@@ -2,17 +2,10 @@ package observable
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/pull"
-	"github.com/rxsse/rxsse/internal/safe"
 )
-
-// ErrNegativeCount is the error a Range with a negative count emits.
-var ErrNegativeCount = errors.New("observable: negative count")
 
 // Range returns a cold Observable that emits count ints from start (start,
 // start+1, ...) and completes, like RxJS range and rxgo.Range.
@@ -25,18 +18,19 @@ var ErrNegativeCount = errors.New("observable: negative count")
 // through rxgo as usual, guarded like every source of this package. Each
 // subscription checks its context between items.
 //
-// A negative count emits one error item wrapping ErrNegativeCount.
+// A negative count emits one error item wrapping ErrInvalidArgument.
 func Range(start, count int) rxgo.Observable {
 	if count < 0 {
-		return Guard(rxgo.Thrown(fmt.Errorf("%w: %d", ErrNegativeCount, count)))
+		return Guard(rxgo.Thrown(fmt.Errorf("%w: Range count %d is negative", ErrInvalidArgument, count)))
 	}
-	return pull.New(func(ctx context.Context) pull.Iterator {
+	return Pulled(func(ctx context.Context) Iterator {
 		return &rangeIterator{ctx: ctx, next: start, left: count}
-	}, recovered)
+	})
 }
 
-// recovered turns a panic in a fused operator into a *PanicError.
-func recovered(v any) error { return safe.Recovered(v) }
+// ready is a channel that is always ready, for iterators whose Next never
+// has to wait.
+var ready <-chan struct{} = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // rangeIterator is one subscription of a Range: always ready until done.
 type rangeIterator struct {
@@ -46,17 +40,20 @@ type rangeIterator struct {
 }
 
 // Ready returns an always ready channel: a Range has its next item ready.
-func (r *rangeIterator) Ready() <-chan struct{} { return pull.Ready }
+func (r *rangeIterator) Ready() <-chan struct{} { return ready }
 
-func (r *rangeIterator) Next() (rxgo.Item, pull.State) {
+// StartID returns "": a Range has no event ids.
+func (r *rangeIterator) StartID() string { return "" }
+
+func (r *rangeIterator) Next() (rxgo.Item, State) {
 	if r.left <= 0 || r.ctx.Err() != nil {
 		r.left = 0
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, Done
 	}
 	v := r.next
 	r.next++
 	r.left--
-	return rxgo.Of(v), pull.Value
+	return rxgo.Of(v), Value
 }
 
 func (r *rangeIterator) Close() { r.left = 0 }

@@ -12,7 +12,6 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/transport"
 )
@@ -45,8 +44,8 @@ func TestRangeWithANegativeCountEmitsAnError(t *testing.T) {
 	for it := range observable.Range(0, -1).Observe(rxgo.WithContext(t.Context())) {
 		last = it
 	}
-	if !errors.Is(last.E, observable.ErrNegativeCount) {
-		t.Errorf("last item %+v, want ErrNegativeCount", last)
+	if !errors.Is(last.E, observable.ErrInvalidArgument) {
+		t.Errorf("last item %+v, want ErrInvalidArgument", last)
 	}
 }
 
@@ -54,19 +53,19 @@ func TestMapAndFilterOnRangeRunInlineAndStayPullable(t *testing.T) {
 	obs := observable.Range(0, 10).
 		Map(func(_ context.Context, v any) (any, error) { return v.(int) * 2, nil }).
 		Filter(func(v any) bool { return v.(int)%3 == 0 })
-	src, ok := obs.(pull.Source)
+	src, ok := obs.(puller)
 	if !ok {
-		t.Fatalf("Range().Map().Filter() is a %T, want a pull.Source", obs)
+		t.Fatalf("Range().Map().Filter() is a %T, want a pulled Observable", obs)
 	}
 	it := src.Pull(t.Context())
 	defer it.Close()
 	var got []any
 	for {
 		item, st := it.Next()
-		if st == pull.Done {
+		if st == observable.Done {
 			break
 		}
-		if st == pull.Empty {
+		if st == observable.Empty {
 			t.Fatal("a Range was not ready")
 		}
 		got = append(got, item.V)

@@ -13,7 +13,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -81,8 +81,8 @@ func usage() (int, uint64) {
 	return runtime.NumGoroutine(), ms.HeapAlloc + ms.StackInuse
 }
 
-// countSource is a pull.Source of n quote events, all ready at once; it is
-// also an ordinary Observable, for transports that do not pull.
+// countSource is a pulled Observable of n quote events, all ready at once;
+// it is also an ordinary Observable, for transports that do not pull.
 type countSource struct {
 	rxgo.Observable
 	n int
@@ -95,7 +95,7 @@ func newCountSource(n int) *countSource {
 		defer it.Close()
 		for {
 			item, st := it.Next()
-			if st != pull.Value {
+			if st != observable.Value {
 				return
 			}
 			select {
@@ -108,7 +108,7 @@ func newCountSource(n int) *countSource {
 	return s
 }
 
-func (s *countSource) Pull(context.Context) pull.Iterator { return &countIterator{n: s.n} }
+func (s *countSource) Pull(context.Context) observable.Iterator { return &countIterator{n: s.n} }
 
 type countIterator struct{ i, n int }
 
@@ -116,12 +116,13 @@ var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); ret
 
 func (c *countIterator) Ready() <-chan struct{} { return alwaysReady }
 func (c *countIterator) Close()                 {}
-func (c *countIterator) Next() (rxgo.Item, pull.State) {
+func (c *countIterator) StartID() string        { return "" }
+func (c *countIterator) Next() (rxgo.Item, observable.State) {
 	if c.i >= c.n {
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	c.i++
-	return rxgo.Of(encoder.MessageEvent{Data: quote{"RXS", 42.5, c.i}}), pull.Value
+	return rxgo.Of(encoder.MessageEvent{Data: quote{"RXS", 42.5, c.i}}), observable.Value
 }
 
 // firehose serves source(b.N) and reads the whole stream over loopback
@@ -179,7 +180,7 @@ func BenchmarkFirehoseMap(b *testing.B) {
 	})
 }
 
-// BenchmarkPullSource streams a pull.Source over loopback HTTP. One op is
+// BenchmarkPullSource streams a pulled source over loopback HTTP. One op is
 // one event.
 func BenchmarkPullSource(b *testing.B) {
 	firehose(b, func(n int) rxgo.Observable { return newCountSource(n) })

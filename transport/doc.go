@@ -26,8 +26,9 @@
 //	})
 //
 // With Handler, an error is an HTTP status only when it is the first item
-// and ready at once (rxgo.Thrown, a pull.Source whose error is ready); the
-// transport does not wait for a first item, so the headers go out at once.
+// and ready at once (rxgo.Thrown, a pulled Iterator with its error ready):
+// the transport does not wait for a first item, so the headers go out at
+// once.
 // An error that comes later, after any amount of time, is an
 // "event: error" frame: browsers treat an HTTP error status as fatal and
 // an error frame as a reason to reconnect, so the distinction must not
@@ -64,16 +65,18 @@
 //
 // # Pulled and observed sources
 //
-// The hub's subscriptions (package observable/hub and its NATS broker) and
-// observable.Range, with Map and Filter chained on them, are pulled on the
-// handler's goroutine: the stream costs no goroutine of its own and no
-// channel hand-off per item.
+// An observable made with observable.Pulled is pulled on the handler's
+// goroutine: the stream costs no goroutine of its own and no channel
+// hand-off per item. The hub's subscriptions (package observable/hub and
+// its NATS broker) and observable.Range are, with Map and Filter chained on
+// them, and so is any source or broker of your own built on Pulled.
 // Any other observable is observed through rxgo with the stream's context
 // and a 16-item buffer on every stage (rxgo passes Observe options up the
 // chain), so bursts reach the transport in groups.
 //
 // A pulled subscription that knows its start position before its first
-// item (a hub subscription that is not resuming from a Last-Event-ID) has
+// item (its Iterator's StartID: a hub subscription that is not resuming
+// from a Last-Event-ID) has
 // the transport send that id right after the leading newline, as an
 // id-only block ("id: <id>" and a blank line) in the same write as the
 // headers. Browsers record it as their last event id without dispatching

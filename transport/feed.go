@@ -5,14 +5,14 @@ import (
 
 	"github.com/reactivex/rxgo/v2"
 
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 )
 
-// feed is where a stream's items come from: a pulled pull.Source or an
-// observed rxgo channel.
+// feed is where a stream's items come from: a pulled Observable's iterator
+// (see observable.Pulled) or an observed rxgo channel.
 type feed interface {
 	// next returns an item that is ready, without blocking.
-	next() (rxgo.Item, pull.State)
+	next() (rxgo.Item, observable.State)
 	// wait blocks until next may have something, done is closed or beat
 	// fires.
 	wait(done <-chan struct{}, beat <-chan time.Time) waitResult
@@ -33,23 +33,23 @@ type chanFeed struct {
 	closed bool
 }
 
-func (f *chanFeed) next() (rxgo.Item, pull.State) {
+func (f *chanFeed) next() (rxgo.Item, observable.State) {
 	if f.has {
 		f.has = false
-		return f.held, pull.Value
+		return f.held, observable.Value
 	}
 	if f.closed {
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	select {
 	case it, ok := <-f.ch:
 		if !ok {
 			f.closed = true
-			return rxgo.Item{}, pull.Done
+			return rxgo.Item{}, observable.Done
 		}
-		return it, pull.Value
+		return it, observable.Value
 	default:
-		return rxgo.Item{}, pull.Empty
+		return rxgo.Item{}, observable.Empty
 	}
 }
 
@@ -70,13 +70,13 @@ func (f *chanFeed) wait(done <-chan struct{}, beat <-chan time.Time) waitResult 
 }
 
 type pullFeed struct {
-	it    pull.Iterator
+	it    observable.Iterator
 	held  rxgo.Item
-	state pull.State
+	state observable.State
 	has   bool
 }
 
-func (f *pullFeed) next() (rxgo.Item, pull.State) {
+func (f *pullFeed) next() (rxgo.Item, observable.State) {
 	if f.has {
 		f.has = false
 		return f.held, f.state
@@ -88,7 +88,7 @@ func (f *pullFeed) wait(done <-chan struct{}, beat <-chan time.Time) waitResult 
 	ready := f.it.Ready()
 	// An item that arrived between the Next that found nothing and Ready
 	// may not signal the channel just taken: look once more.
-	if it, st := f.it.Next(); st != pull.Empty {
+	if it, st := f.it.Next(); st != observable.Empty {
 		f.held, f.state, f.has = it, st, true
 		return waitReady
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/drain"
-	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable"
 )
 
@@ -112,7 +111,7 @@ type stream struct {
 
 	buf       []byte  // encoded bytes not yet written to the connection
 	bufp      *[]byte // the pooled buffer buf came from
-	startID   string  // the pulled subscription's start position (pull.Starter)
+	startID   string  // the pulled subscription's start position (Iterator.StartID)
 	nextID    uint64
 	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
@@ -163,11 +162,11 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 	if s.logs(slog.LevelDebug) {
 		s.log(slog.LevelDebug, "sse: stream opened", "last_event_id", clip(LastEventID(s.r)))
 	}
-	if src, ok := obs.(pull.Source); ok {
+	if src, ok := obs.(pulled); ok {
 		it := src.Pull(ctx)
 		defer it.Close()
 		// Asked before the first Next: it is where the subscription started.
-		s.startID = pull.StartID(it)
+		s.startID = it.StartID()
 		s.run(&pullFeed{it: it})
 		return
 	}
@@ -182,6 +181,12 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 		}
 	}()
 	s.run(f)
+}
+
+// pulled is an Observable the transport pulls on the stream's goroutine
+// instead of observing it: one made with observable.Pulled.
+type pulled interface {
+	Pull(ctx context.Context) observable.Iterator
 }
 
 // open calls the user's source and the interceptors, innermost first.
@@ -251,10 +256,10 @@ func (s *stream) run(f feed) {
 	// iterator with its error ready) is still an HTTP status, and so is a
 	// first event the encoder rejects.
 	switch it, st := f.next(); st {
-	case pull.Done:
+	case observable.Done:
 		s.complete()
 		return
-	case pull.Value:
+	case observable.Value:
 		if it.E != nil {
 			s.fail(it.E)
 			return
@@ -316,9 +321,9 @@ func (s *stream) take(f feed) bool {
 	for len(s.buf) < flushThreshold {
 		it, st := f.next()
 		switch st {
-		case pull.Empty:
+		case observable.Empty:
 			return true
-		case pull.Done:
+		case observable.Done:
 			s.complete()
 			return false
 		}

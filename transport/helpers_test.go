@@ -3,7 +3,6 @@ package transport_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,7 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -129,11 +128,12 @@ func newLogger() (*slog.Logger, *logBuffer) {
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})), lb
 }
 
-// feed is a pull.Source the test pushes items into. Its Observable part is
-// nil: observing it through rxgo instead of pulling it panics.
+// feed is a pulled Observable the test pushes items into: it has the method
+// Pull by which the transport recognises one. Its Observable part is nil:
+// observing it through rxgo instead of pulling it panics.
 type feed struct {
 	rxgo.Observable
-	start  string // the iterator's pull.Starter id, set before Pull
+	start  string // the iterator's StartID, set before Pull
 	mu     sync.Mutex
 	items  []rxgo.Item
 	done   bool
@@ -169,7 +169,7 @@ func (f *feed) complete() {
 	f.gen = make(chan struct{})
 }
 
-func (f *feed) Pull(ctx context.Context) pull.Iterator {
+func (f *feed) Pull(ctx context.Context) observable.Iterator {
 	f.pulled <- ctx
 	return (*feedIterator)(f)
 }
@@ -182,31 +182,30 @@ func (it *feedIterator) Ready() <-chan struct{} {
 	return it.gen
 }
 
-func (it *feedIterator) Next() (rxgo.Item, pull.State) {
+func (it *feedIterator) Next() (rxgo.Item, observable.State) {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if len(it.items) > 0 {
 		item := it.items[0]
 		it.items = it.items[1:]
-		return item, pull.Value
+		return item, observable.Value
 	}
 	if it.done {
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
-	return rxgo.Item{}, pull.Empty
+	return rxgo.Item{}, observable.Empty
 }
 
 func (it *feedIterator) Close() { it.once.Do(func() { close(it.closed) }) }
 
-// StartID implements pull.Starter: the start position the test set.
+// StartID returns the start position the test set.
 func (it *feedIterator) StartID() string { return it.start }
 
-// fused returns f with Map and Filter fused onto it (see pull.Observable):
+// fused returns f with Map and Filter fused onto it (see observable.Pulled):
 // the values that are strings become events with the id "h-" + the value,
 // and the value "skip" is dropped.
 func fused(f *feed) rxgo.Observable {
-	onPanic := func(v any) error { return fmt.Errorf("panic: %v", v) }
-	return pull.New(f.Pull, onPanic).
+	return observable.Pulled(f.Pull).
 		Filter(func(v any) bool { return v != "skip" }).
 		Map(func(_ context.Context, v any) (any, error) {
 			if s, ok := v.(string); ok {

@@ -3,8 +3,11 @@ package transport_test
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -13,6 +16,8 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/observable"
+	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
 	"github.com/rxsse/rxsse/transport/eventsource"
 	"github.com/rxsse/rxsse/transport/ssetest"
@@ -155,7 +160,7 @@ func TestAClientThatStopsReadingCostsBoundedMemory(t *testing.T) {
 }
 
 // TestAPulledStreamStartsWithItsStartID: a pulled subscription that knows
-// where it starts (pull.Starter) gives the client that id before any event,
+// where it starts (Iterator.StartID) gives the client that id before any event,
 // as an id-only block a browser records without dispatching anything, so a
 // client cut before its first event still resumes from there.
 func TestAPulledStreamStartsWithItsStartID(t *testing.T) {
@@ -322,5 +327,111 @@ func TestAClientCutBeforeItsFirstEventResumesFromTheStartID(t *testing.T) {
 		for item := range events {
 			t.Errorf("unexpected item %+v", item)
 		}
+	})
+}
+
+// thirdParty is a hub.Broker built only on the module's public API, as one
+// outside the module would be: its subscriptions are iterators of its own,
+// made pullable with observable.Pulled. It keeps every event; its ids are
+// "tp-<n>".
+type thirdParty struct {
+	mu     sync.Mutex
+	events []encoder.MessageEvent
+	wake   chan struct{} // closed and replaced on every Publish
+	starts chan context.Context
+}
+
+var _ hub.Broker = (*thirdParty)(nil)
+
+func newThirdParty() *thirdParty {
+	return &thirdParty{wake: make(chan struct{}), starts: make(chan context.Context, 1)}
+}
+
+func (b *thirdParty) Publish(_ context.Context, ev encoder.MessageEvent, _ ...string) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ev.ID = fmt.Sprintf("tp-%d", len(b.events)+1)
+	b.events = append(b.events, ev)
+	close(b.wake)
+	b.wake = make(chan struct{})
+	return ev.ID, nil
+}
+
+// Subscribe is live only, whatever lastEventID says.
+func (b *thirdParty) Subscribe(string, ...string) rxgo.Observable {
+	return observable.Pulled(func(ctx context.Context) observable.Iterator {
+		b.starts <- ctx
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return &thirdPartyIterator{b: b, ctx: ctx, next: len(b.events)}
+	})
+}
+
+func (b *thirdParty) Close() error { return nil }
+
+type thirdPartyIterator struct {
+	b    *thirdParty
+	ctx  context.Context
+	next int
+	done bool
+}
+
+func (it *thirdPartyIterator) Next() (rxgo.Item, observable.State) {
+	if it.done || it.ctx.Err() != nil {
+		return rxgo.Item{}, observable.Done
+	}
+	it.b.mu.Lock()
+	defer it.b.mu.Unlock()
+	if it.next == len(it.b.events) {
+		return rxgo.Item{}, observable.Empty
+	}
+	it.next++
+	return rxgo.Of(it.b.events[it.next-1]), observable.Value
+}
+
+func (it *thirdPartyIterator) Ready() <-chan struct{} {
+	it.b.mu.Lock()
+	defer it.b.mu.Unlock()
+	return it.b.wake
+}
+
+func (it *thirdPartyIterator) Close() { it.done = true }
+
+// StartID is the id of the last event before the subscription started:
+// resuming from it misses nothing.
+func (it *thirdPartyIterator) StartID() string { return fmt.Sprintf("tp-%d", it.next) }
+
+// TestABrokerOutsideTheModuleIsPulled: a hub.Broker built on
+// observable.Pulled gets what the module's own brokers get: pulled with the
+// stream's context (no relay goroutine, which would start it with a context
+// that never ends), fused Map, and its start position as the first block.
+func TestABrokerOutsideTheModuleIsPulled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newThirdParty()
+		b.Publish(t.Context(), encoder.MessageEvent{Data: "before"})
+		srv := ssetest.NewServer(transport.Handler(func(r *http.Request) rxgo.Observable {
+			return b.Subscribe(transport.LastEventID(r)).Map(func(_ context.Context, v any) (any, error) {
+				ev := v.(encoder.MessageEvent)
+				ev.Data = strings.ToUpper(ev.Data.(string))
+				return ev, nil
+			})
+		}))
+		defer srv.Close()
+		st, err := srv.Get(t.Context(), "/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := <-b.starts
+		if ctx.Done() == nil {
+			t.Fatal("the subscription was started without the stream's context: it was observed, not pulled")
+		}
+		b.Publish(t.Context(), encoder.MessageEvent{Data: "a"})
+		const want = "\nid: tp-1\n\nid: tp-2\ndata: A\n\n"
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(st.Response.Body, got); err != nil || string(got) != want {
+			t.Errorf("the stream began %q (%v), want %q: the start block, then the event through Map", got, err, want)
+		}
+		st.Close()
+		<-ctx.Done() // the client left: the subscription's context ends
 	})
 }

@@ -30,7 +30,7 @@ import (
 
 	"github.com/reactivex/rxgo/v2"
 
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 )
 
 // Errors of Append and Subscribe.
@@ -488,8 +488,8 @@ func (l *Log) end(it *Iterator, reason EndReason) {
 }
 
 // Iterator is one subscription: the replayed events, then a cursor into its
-// group's ring. It implements pull.Iterator; like it, it is used by one
-// goroutine at a time.
+// group's ring. It implements observable.Iterator; like it, it is used by
+// one goroutine at a time.
 type Iterator struct {
 	log    *Log
 	ctx    context.Context
@@ -504,7 +504,7 @@ type Iterator struct {
 	reason EndReason // why it ended, "" while active; guarded by log.mu
 }
 
-var _ pull.Iterator = (*Iterator)(nil)
+var _ observable.Iterator = (*Iterator)(nil)
 
 // After returns the sequence number the subscription resumed after: its
 // first event, if any, has a greater one.
@@ -513,14 +513,18 @@ func (it *Iterator) After() uint64 { return it.after }
 // Replayed returns how many events the subscription replays.
 func (it *Iterator) Replayed() int { return len(it.replay) }
 
+// StartID returns "": the log knows sequence numbers, not a broker's ids. A
+// broker wraps the iterator to tell where a subscription started.
+func (it *Iterator) StartID() string { return "" }
+
 // Ready returns a channel that is ready when Next may return something new.
 func (it *Iterator) Ready() <-chan struct{} { return it.wait }
 
 // Next returns the next event, the error item that cuts the subscription
 // off, or Empty or Done.
-func (it *Iterator) Next() (rxgo.Item, pull.State) {
+func (it *Iterator) Next() (rxgo.Item, observable.State) {
 	if it.done {
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	l := it.log
 	if it.ctx.Err() != nil {
@@ -528,44 +532,44 @@ func (it *Iterator) Next() (rxgo.Item, pull.State) {
 		// later: the puller sees the end at once.
 		it.done = true
 		l.end(it, EndLeft)
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	l.mu.RLock()
 	switch it.reason {
 	case EndLeft, EndCutOff:
 		l.mu.RUnlock()
 		it.done = true
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	if len(it.replay) > 0 {
 		e := it.replay[0]
 		it.replay[0] = nil
 		it.replay = it.replay[1:]
 		l.mu.RUnlock()
-		return e.Item, pull.Value
+		return e.Item, observable.Value
 	}
 	g := it.group
 	if it.cursor < g.start {
 		l.mu.RUnlock()
 		it.done = true
 		l.end(it, EndCutOff)
-		return rxgo.Error(l.cfg.ErrSlow), pull.Value
+		return rxgo.Error(l.cfg.ErrSlow), observable.Value
 	}
 	if it.cursor < g.head {
 		e := g.buf[it.cursor%uint64(len(g.buf))]
 		it.cursor++
 		l.mu.RUnlock()
-		return e.Item, pull.Value
+		return e.Item, observable.Value
 	}
 	if it.reason == EndClosed {
 		l.mu.RUnlock()
 		it.done = true
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	it.wait = g.wake
 	g.armed.Store(true)
 	l.mu.RUnlock()
-	return rxgo.Item{}, pull.Empty
+	return rxgo.Item{}, observable.Empty
 }
 
 // Close ends the subscription. It may be called more than once.

@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/internal/fanout"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 )
 
 func TestMain(m *testing.M) {
@@ -30,11 +30,11 @@ func appendSeqs(t *testing.T, l *fanout.Log, topics []string, seqs ...uint64) {
 }
 
 // drain returns the values Next has ready, and the state it stopped at.
-func drain(it pull.Iterator) ([]any, pull.State, error) {
+func drain(it observable.Iterator) ([]any, observable.State, error) {
 	var vs []any
 	for {
 		item, st := it.Next()
-		if st != pull.Value {
+		if st != observable.Value {
 			return vs, st, nil
 		}
 		if item.E != nil {
@@ -44,14 +44,14 @@ func drain(it pull.Iterator) ([]any, pull.State, error) {
 	}
 }
 
-func expect(t *testing.T, it pull.Iterator, want ...uint64) {
+func expect(t *testing.T, it observable.Iterator, want ...uint64) {
 	t.Helper()
 	vs, st, err := drain(it)
 	var got []uint64
 	for _, v := range vs {
 		got = append(got, v.(uint64))
 	}
-	if !slices.Equal(got, want) || err != nil || st != pull.Empty {
+	if !slices.Equal(got, want) || err != nil || st != observable.Empty {
 		t.Fatalf("got %v (err %v, state %v), want %v then Empty", got, err, st, want)
 	}
 }
@@ -131,12 +131,12 @@ func TestGroupsGetOnlyTheirTopicsOnceAndLagCountsOnlyThem(t *testing.T) {
 	if len(vs) != 0 || !errors.Is(err, errSlow) {
 		t.Fatalf("a got %v, %v; want cut off at once", vs, err)
 	}
-	if _, st := a.Next(); st != pull.Done {
+	if _, st := a.Next(); st != observable.Done {
 		t.Errorf("after the cut-off: %v, want Done", st)
 	}
 	ab.Close()
 	l.Close()
-	if vs, st, _ := drain(quiet); len(vs) != 0 || st != pull.Done {
+	if vs, st, _ := drain(quiet); len(vs) != 0 || st != observable.Done {
 		t.Errorf("after Close: %v %v, want Done", vs, st)
 	}
 	if !slices.Equal(ended, []fanout.EndReason{fanout.EndCutOff, fanout.EndLeft, fanout.EndClosed}) {
@@ -154,13 +154,13 @@ func TestASubscriptionEndsWithItsContextAndCloseLetsItFinishReading(t *testing.T
 	stays, _ := l.Subscribe(t.Context(), fanout.Live, nil)
 	appendSeqs(t, l, nil, 1)
 	cancel()
-	if _, st, _ := drain(gone); st != pull.Done {
+	if _, st, _ := drain(gone); st != observable.Done {
 		t.Errorf("after its context ended: %v, want Done", st)
 	}
 	appendSeqs(t, l, nil, 2)
 	l.Close()
 	vs, st, _ := drain(stays)
-	if !slices.Equal(vs, []any{uint64(1), uint64(2)}) || st != pull.Done {
+	if !slices.Equal(vs, []any{uint64(1), uint64(2)}) || st != observable.Done {
 		t.Errorf("after Close: %v %v, want the unread events 1 and 2, then Done", vs, st)
 	}
 	if _, err := l.Subscribe(t.Context(), fanout.Live, nil); !errors.Is(err, fanout.ErrClosed) {
@@ -264,4 +264,23 @@ func TestStartAndAdvanceAreResumePoints(t *testing.T) {
 	appendSeqs(t, l, nil, 44)
 	expect(t, from, 44)
 	expect(t, after, 44)
+}
+
+func TestFailedEndsAtOnceWithItsErrorOrByCompleting(t *testing.T) {
+	boom := errors.New("boom")
+	it := fanout.Failed(boom)
+	if item, st := it.Next(); st != observable.Value || !errors.Is(item.E, boom) {
+		t.Fatalf("first Next = %+v, %v; want the error item", item, st)
+	}
+	if _, st := it.Next(); st != observable.Done {
+		t.Fatalf("second Next = %v, want Done", st)
+	}
+	if _, st := fanout.Failed(nil).Next(); st != observable.Done {
+		t.Fatalf("Failed(nil).Next() = %v, want Done", st)
+	}
+	select {
+	case <-it.Ready():
+	default:
+		t.Fatal("Ready is not ready")
+	}
 }

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/fanout"
-	"github.com/rxsse/rxsse/observable"
 )
 
 // Errors of Prepare and Topics, exported by package hub under the same
@@ -134,10 +132,11 @@ func encodeData(d any) (out any, err error) {
 		return json.RawMessage(bytes.Clone(v)), nil
 	}
 	// A MarshalJSON of the caller's that panics becomes an error here
-	// rather than a crash of the publishing goroutine.
+	// rather than a crash of the publishing goroutine, whose caller gets
+	// it from Publish.
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, &observable.PanicError{Value: r, Stack: debug.Stack()}
+			out, err = nil, marshalPanic(r)
 		}
 	}()
 	var buf bytes.Buffer
@@ -147,4 +146,13 @@ func encodeData(d any) (out any, err error) {
 		return nil, err
 	}
 	return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
+}
+
+// marshalPanic is the error of a marshaller that panicked with v: it names
+// v, and wraps it when it is an error.
+func marshalPanic(v any) error {
+	if e, ok := v.(error); ok {
+		return fmt.Errorf("marshal panicked: %w", e)
+	}
+	return fmt.Errorf("marshal panicked: %v", v)
 }

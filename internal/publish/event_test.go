@@ -3,6 +3,7 @@ package publish_test
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -10,12 +11,17 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/observable"
 )
 
-type panicky struct{}
+// panicky's MarshalJSON panics with err, or with "marshal exploded".
+type panicky struct{ err error }
 
-func (panicky) MarshalJSON() ([]byte, error) { panic("marshal exploded") }
+func (p panicky) MarshalJSON() ([]byte, error) {
+	if p.err != nil {
+		panic(p.err)
+	}
+	panic("marshal exploded")
+}
 
 func TestPrepareEncodesDataOnce(t *testing.T) {
 	tests := []struct {
@@ -116,9 +122,12 @@ func TestPrepareRejects(t *testing.T) {
 func TestPrepareRecoversMarshalPanic(t *testing.T) {
 	_, _, err := publish.Prepare(encoder.MessageEvent{Data: panicky{}}, nil)
 	var fe *encoder.FieldError
-	var pe *observable.PanicError
-	if !errors.As(err, &fe) || fe.Field != "data" || !errors.As(err, &pe) || pe.Value != "marshal exploded" {
-		t.Fatalf("error %v, want an *observable.PanicError in the data field", err)
+	if !errors.As(err, &fe) || fe.Field != "data" || !strings.Contains(err.Error(), "marshal panicked: marshal exploded") {
+		t.Fatalf("error %v, want the panic in the data field", err)
+	}
+	_, _, err = publish.Prepare(encoder.MessageEvent{Data: panicky{io.ErrUnexpectedEOF}}, nil)
+	if !errors.As(err, &fe) || fe.Field != "data" || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("error %v, want the panic's error in the data field", err)
 	}
 }
 

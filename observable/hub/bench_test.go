@@ -9,16 +9,16 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
 var benchEvent = encoder.MessageEvent{Data: "a chat message of a typical size, some fifty bytes"}
 
-func pulled(b *testing.B, h *hub.Hub, ctx context.Context, n int, topics ...string) []pull.Iterator {
-	its := make([]pull.Iterator, n)
+func pulled(b *testing.B, h *hub.Hub, ctx context.Context, n int, topics ...string) []observable.Iterator {
+	its := make([]observable.Iterator, n)
 	for i := range its {
-		its[i] = h.Subscribe("", topics...).(pull.Source).Pull(ctx)
+		its[i] = h.Subscribe("", topics...).(puller).Pull(ctx)
 		its[i].Next() // Empty: it now waits on Ready, as an idle transport does
 	}
 	return its
@@ -61,7 +61,7 @@ func BenchmarkPublishAndRead(b *testing.B) {
 					b.Fatal(err)
 				}
 				for _, it := range its {
-					if _, st := it.Next(); st != pull.Value {
+					if _, st := it.Next(); st != observable.Value {
 						b.Fatal(st)
 					}
 					it.Next()
@@ -80,7 +80,7 @@ func BenchmarkSubscribe(b *testing.B) {
 	pulled(b, h, ctx, 100) // others are subscribed
 	b.ReportAllocs()
 	for b.Loop() {
-		it := h.Subscribe("").(pull.Source).Pull(ctx)
+		it := h.Subscribe("").(puller).Pull(ctx)
 		it.Close()
 	}
 }
@@ -103,7 +103,7 @@ func BenchmarkIdleSubscriber(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				if mode == "pulled" {
-					it := h.Subscribe("").(pull.Source).Pull(ctx)
+					it := h.Subscribe("").(puller).Pull(ctx)
 					it.Next()
 					held = append(held, it)
 				} else {
@@ -157,11 +157,11 @@ func benchPulled(b *testing.B, chain func(rxgo.Observable) rxgo.Observable) {
 	defer h.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	it := chain(h.Subscribe("")).(pull.Source).Pull(ctx)
+	it := chain(h.Subscribe("")).(puller).Pull(ctx)
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Publish(ctx, benchEvent)
-		if _, st := it.Next(); st != pull.Value {
+		if _, st := it.Next(); st != observable.Value {
 			b.Fatal(st)
 		}
 	}

@@ -32,7 +32,9 @@ type Broker interface {
 	// duplicate at the seam. An empty lastEventID means live events
 	// only; Oldest means every retained event first. An id it cannot
 	// resume from gets the GapEventType event first, then every retained
-	// event.
+	// event. The Observable is made with observable.Pulled, so that the
+	// transport pulls it, and a subscription started with an empty
+	// lastEventID or Oldest tells its start position (Iterator.StartID).
 	Subscribe(lastEventID string, topics ...string) rxgo.Observable
 	// Close ends every subscription and refuses further publishing.
 	Close() error

@@ -87,10 +87,12 @@
 //
 // # Pulling and operators
 //
-// The transport pulls the Observable Subscribe returns on the goroutine
-// that writes the response, with no goroutine of its own. Map and Filter chained on it run inline (fused) and keep that
-// property; a panic in them ends the stream with an *observable.PanicError
-// item. Any other operator works as usual through rxgo.
+// Subscribe returns an observable.Pulled: the transport pulls it on the
+// goroutine that writes the response, with no goroutine of its own. Map and
+// Filter chained on it run inline (fused) and keep that property; a panic
+// in them ends the stream with an *observable.PanicError item. Any other
+// operator works as usual through rxgo. A Broker of your own built on
+// observable.Pulled gets the same (see package hubtest).
 //
 // Package hubtest is the conformance suite of the Broker interface; package
 // metrics implements Observer with Prometheus.

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable"
 )
 
@@ -151,20 +149,15 @@ func (h *Hub) parseID(id string) (uint64, bool) {
 func (h *Hub) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
 	topics, err := publish.Topics(topics)
 	if err != nil {
-		return pull.New(func(context.Context) pull.Iterator { return pull.Failed(err) }, recovered)
+		return observable.Pulled(func(context.Context) observable.Iterator { return fanout.Failed(err) })
 	}
-	return pull.New(func(ctx context.Context) pull.Iterator {
+	return observable.Pulled(func(ctx context.Context) observable.Iterator {
 		return h.subscribe(ctx, lastEventID, topics)
-	}, recovered)
-}
-
-// recovered turns a panic in a fused operator into the module's PanicError.
-func recovered(v any) error {
-	return &observable.PanicError{Value: v, Stack: debug.Stack()}
+	})
 }
 
 // subscribe starts one subscription bound to ctx.
-func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string) pull.Iterator {
+func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string) observable.Iterator {
 	var it *fanout.Iterator
 	var err error
 	oldest := lastEventID == Oldest
@@ -182,7 +175,7 @@ func (h *Hub) subscribe(ctx context.Context, lastEventID string, topics []string
 		it, err = h.log.SubscribeOldest(ctx, topics)
 	}
 	if err != nil {
-		return pull.Failed(nil) // closed: complete at once
+		return fanout.Failed(nil) // closed: complete at once
 	}
 	echoed := publish.Truncate(lastEventID)
 	if gap {
@@ -238,11 +231,11 @@ type subscription struct {
 // has it already, and a gap event carries it.
 func (s *subscription) StartID() string { return s.start }
 
-func (s *subscription) Next() (rxgo.Item, pull.State) {
+func (s *subscription) Next() (rxgo.Item, observable.State) {
 	if s.gap.V != nil {
 		g := s.gap
 		s.gap = rxgo.Item{}
-		return g, pull.Value
+		return g, observable.Value
 	}
 	return s.Iterator.Next()
 }

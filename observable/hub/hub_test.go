@@ -16,7 +16,6 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
@@ -28,13 +27,18 @@ func newHub(t testing.TB, opts ...hub.Option) *hub.Hub {
 	return h
 }
 
+// puller is how the transport recognises a pulled Observable.
+type puller interface {
+	Pull(ctx context.Context) observable.Iterator
+}
+
 // pullAll returns what it has ready, the error it ended with, and the state
 // it stopped at.
-func pullAll(t *testing.T, it pull.Iterator) (vals []any, st pull.State, err error) {
+func pullAll(t *testing.T, it observable.Iterator) (vals []any, st observable.State, err error) {
 	t.Helper()
 	for {
 		item, st := it.Next()
-		if st != pull.Value {
+		if st != observable.Value {
 			return vals, st, nil
 		}
 		if item.E != nil {
@@ -57,11 +61,11 @@ func dataOf(vals []any) []string {
 	return s
 }
 
-func subscribe(t *testing.T, h *hub.Hub, lastEventID string, topics ...string) pull.Iterator {
+func subscribe(t *testing.T, h *hub.Hub, lastEventID string, topics ...string) observable.Iterator {
 	t.Helper()
-	src, ok := h.Subscribe(lastEventID, topics...).(pull.Source)
+	src, ok := h.Subscribe(lastEventID, topics...).(puller)
 	if !ok {
-		t.Fatal("Subscribe does not return a pull.Source")
+		t.Fatal("Subscribe does not return a pulled Observable")
 	}
 	it := src.Pull(t.Context())
 	t.Cleanup(it.Close)
@@ -143,7 +147,7 @@ func TestReplayCountBelowTheLagBoundIsRaisedToIt(t *testing.T) {
 }
 
 // Map and Filter on a subscription run inline where it is pulled and keep
-// it a pull.Source; a panic in them ends the stream with an
+// it pulled; a panic in them ends the stream with an
 // *observable.PanicError item and ends the subscription.
 func TestMapAndFilterAreFusedAndPanicsBecomeErrorItems(t *testing.T) {
 	obs := newCountingObserver()
@@ -163,14 +167,14 @@ func TestMapAndFilterAreFusedAndPanicsBecomeErrorItems(t *testing.T) {
 		return v != "B"
 	}
 	chain := h.Subscribe("").Map(upper).Filter(notB)
-	src, ok := chain.(pull.Source)
+	src, ok := chain.(puller)
 	if !ok {
-		t.Fatalf("Map(...).Filter(...) is a %T, want a pull.Source", chain)
+		t.Fatalf("Map(...).Filter(...) is a %T, want a pulled Observable", chain)
 	}
 	it := src.Pull(t.Context())
 	defer it.Close()
 	publishData(t, h, "a", "b", "c")
-	if got, st, err := pullAll(t, it); !equal(dataOf(got), "A", "C") || err != nil || st != pull.Empty {
+	if got, st, err := pullAll(t, it); !equal(dataOf(got), "A", "C") || err != nil || st != observable.Empty {
 		t.Fatalf("got %v %v %v, want A C then Empty", got, err, st)
 	}
 	publishData(t, h, "boom")
@@ -179,7 +183,7 @@ func TestMapAndFilterAreFusedAndPanicsBecomeErrorItems(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Value != "mapper exploded" {
 		t.Fatalf("after a panicking Map: %v, want an *observable.PanicError", err)
 	}
-	if _, st := it.Next(); st != pull.Done {
+	if _, st := it.Next(); st != observable.Done {
 		t.Errorf("after the panic: %v, want Done", st)
 	}
 	obs.waitEnded(t, hub.EndLeft, 1) // the subscription was released
@@ -228,9 +232,9 @@ func TestAPulledSubscriptionCostsNoGoroutine(t *testing.T) {
 	h := newHub(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	before := runtime.NumGoroutine()
-	its := make([]pull.Iterator, 100)
+	its := make([]observable.Iterator, 100)
 	for i := range its {
-		its[i] = h.Subscribe("").Map(func(_ context.Context, v any) (any, error) { return v, nil }).(pull.Source).Pull(ctx)
+		its[i] = h.Subscribe("").Map(func(_ context.Context, v any) (any, error) { return v, nil }).(puller).Pull(ctx)
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("%d goroutines after 100 pulled subscriptions, %d before", after, before)
@@ -243,7 +247,7 @@ func TestAPulledSubscriptionCostsNoGoroutine(t *testing.T) {
 	}
 	cancel()
 	for _, it := range its {
-		if _, st := it.Next(); st != pull.Done {
+		if _, st := it.Next(); st != observable.Done {
 			t.Fatalf("after the context ended: %v, want Done", st)
 		}
 	}
@@ -253,7 +257,7 @@ func TestObserverCountsSubscriptionsEndsAndDeliveries(t *testing.T) {
 	obs := newCountingObserver()
 	h := newHub(t, hub.WithObserver(obs))
 	ctx, cancel := context.WithCancel(t.Context())
-	h.Subscribe("").(pull.Source).Pull(ctx)
+	h.Subscribe("").(puller).Pull(ctx)
 	subscribe(t, h, "", "room")
 	subscribe(t, h, "stale")
 	publishData(t, h, "to all three")

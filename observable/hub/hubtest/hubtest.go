@@ -18,6 +18,29 @@
 // The suite waits on events, never on time: its timeouts (Stuck) only turn
 // a hang into a failure. Every goroutine it starts ends before its test
 // returns. In memory it takes a fraction of a second with the small sizes.
+//
+// # Pulled subscriptions
+//
+// The suite requires Subscribe to return a pulled Observable, built with
+// observable.Pulled, as the brokers of this module do:
+//
+//	func (b *Broker) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
+//		return observable.Pulled(func(ctx context.Context) observable.Iterator {
+//			return b.subscribe(ctx, lastEventID, topics) // the broker's own iterator
+//		})
+//	}
+//
+// The transport pulls such a subscription on the goroutine that writes the
+// response, with no relay goroutine per subscriber, and only a pulled
+// subscription can tell its start position before its first event, without
+// which a client cut off before its first event cannot resume. The suite
+// holds the broker's observable.Iterator to this: Next never blocks, and
+// returns Empty when nothing is ready; Ready's channel becomes readable
+// when Next may have something new; the subscription ends (Next returns
+// Done) when the context given to start ends or after Close, and after its
+// error item (ErrSlowSubscriber for a subscriber cut off); StartID, asked
+// before the first Next, returns the id a client resumes from without a
+// gap for a subscription started with an empty lastEventID or hub.Oldest.
 package hubtest
 
 import (
@@ -37,7 +60,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -110,6 +133,25 @@ func Run(t *testing.T, window, maxLag int, newBroker func(t *testing.T) hub.Brok
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, s) })
 	}
+}
+
+// puller is how the transport recognises a pulled Observable (see
+// observable.Pulled).
+type puller interface {
+	Pull(ctx context.Context) observable.Iterator
+}
+
+// pull starts a pulled subscription of obs that ends with the test; it
+// fails the test if the transport could not pull obs.
+func pull(t *testing.T, obs rxgo.Observable) observable.Iterator {
+	t.Helper()
+	src, ok := obs.(puller)
+	if !ok {
+		t.Fatalf("Subscribe returned a %T, which the transport cannot pull: build it with observable.Pulled", obs)
+	}
+	it := src.Pull(t.Context())
+	t.Cleanup(it.Close)
+	return it
 }
 
 // observe starts a subscription that ends with the test.
@@ -535,12 +577,8 @@ func testStart(t *testing.T, s suite) {
 		t.Run(fmt.Sprintf("from %q after %d events", tc.from, len(tc.before)), func(t *testing.T) {
 			b := s.open(t)
 			publish(t, b, nil, tc.before...)
-			src, ok := b.Subscribe(tc.from).(pull.Source)
-			if !ok {
-				t.Skip("the broker's Observable is not pulled: it has no start position to tell")
-			}
-			it := src.Pull(t.Context())
-			start := pull.StartID(it)
+			it := pull(t, b.Subscribe(tc.from))
+			start := it.StartID()
 			it.Close() // cut off before its first event
 			if start == "" {
 				t.Fatalf("a subscription from %q has no start position", tc.from)
@@ -583,11 +621,7 @@ func testSlow(t *testing.T, s suite) {
 	b := s.open(t)
 	stuck := observe(t, b.Subscribe(""))
 	healthy := observe(t, b.Subscribe(""))
-	var stuckPull pull.Iterator
-	if src, ok := b.Subscribe("").(pull.Source); ok {
-		stuckPull = src.Pull(t.Context())
-		defer stuckPull.Close()
-	}
+	stuckPull := pull(t, b.Subscribe(""))
 	for i := range n {
 		publish(t, b, nil, strconv.Itoa(i))
 		expectData(t, healthy, strconv.Itoa(i))
@@ -615,33 +649,31 @@ func testSlow(t *testing.T, s suite) {
 		expectData(t, ch, numbers(got, n-1)...)
 		resumed = append(resumed, ch)
 	}
-	if stuckPull != nil {
-		got, last := 0, pull.StartID(stuckPull)
-		for {
-			it, st := stuckPull.Next()
-			if st == pull.Empty {
-				t.Fatalf("a pulled subscriber %d events behind is not cut off (Next is Empty)", n-got)
-			}
-			if st == pull.Done {
-				t.Fatal("the pulled subscriber ended without ErrSlowSubscriber")
-			}
-			if it.E != nil {
-				if !errors.Is(it.E, hub.ErrSlowSubscriber) {
-					t.Fatalf("pulled error %v, want ErrSlowSubscriber", it.E)
-				}
-				break
-			}
-			got, last = got+1, event(t, it).ID
+	got, last := 0, stuckPull.StartID()
+	for {
+		it, st := stuckPull.Next()
+		if st == observable.Empty {
+			t.Fatalf("a pulled subscriber %d events behind is not cut off (Next is Empty)", n-got)
 		}
-		if _, st := stuckPull.Next(); st != pull.Done {
-			t.Errorf("after the cut-off Next is %v, want Done", st)
+		if st == observable.Done {
+			t.Fatal("the pulled subscriber ended without ErrSlowSubscriber")
 		}
-		// Resuming from its last event, or from its start position if it
-		// was cut off before its first.
-		ch := observe(t, b.Subscribe(last))
-		expectData(t, ch, numbers(got, n-1)...)
-		resumed = append(resumed, ch)
+		if it.E != nil {
+			if !errors.Is(it.E, hub.ErrSlowSubscriber) {
+				t.Fatalf("pulled error %v, want ErrSlowSubscriber", it.E)
+			}
+			break
+		}
+		got, last = got+1, event(t, it).ID
 	}
+	if _, st := stuckPull.Next(); st != observable.Done {
+		t.Errorf("after the cut-off Next is %v, want Done", st)
+	}
+	// Resuming from its last event, or from its start position if it
+	// was cut off before its first.
+	ch := observe(t, b.Subscribe(last))
+	expectData(t, ch, numbers(got, n-1)...)
+	resumed = append(resumed, ch)
 	expectNext(t, b, append(resumed, healthy)...)
 }
 

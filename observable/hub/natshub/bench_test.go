@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -76,7 +76,7 @@ func benchDelivery(b *testing.B, brokers []hub.Broker, publishers int, pace time
 	results := make([]result, len(brokers))
 	var subs sync.WaitGroup
 	for i, br := range brokers {
-		it := br.Subscribe("").(pull.Source).Pull(ctx)
+		it := br.Subscribe("").(puller).Pull(ctx)
 		subs.Go(func() {
 			defer it.Close()
 			r := &results[i]
@@ -84,7 +84,7 @@ func benchDelivery(b *testing.B, brokers []hub.Broker, publishers int, pace time
 			for len(r.lat) < b.N {
 				item, st := it.Next()
 				switch st {
-				case pull.Empty:
+				case observable.Empty:
 					select {
 					case <-it.Ready():
 					case <-ctx.Done():
@@ -92,7 +92,7 @@ func benchDelivery(b *testing.B, brokers []hub.Broker, publishers int, pace time
 						return
 					}
 					continue
-				case pull.Done:
+				case observable.Done:
 					r.err = fmt.Errorf("ended after %d", len(r.lat))
 					return
 				}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -530,7 +528,3 @@ func historyConn(nc *nats.Conn, logger *slog.Logger) (*nats.Conn, jetstream.JetS
 // closeWait bounds how long Close waits for the consumer to deliver what
 // this instance published.
 const closeWait = 2 * time.Second
-
-// panicError is the error item of a panic in a function fused into a
-// subscription (Map, Filter).
-func panicError(v any) error { return &observable.PanicError{Value: v, Stack: debug.Stack()} }

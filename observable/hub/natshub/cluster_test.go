@@ -14,7 +14,7 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -179,7 +179,7 @@ func TestANATSRestartLosesNothingAcknowledged(t *testing.T) {
 		s := subscribe(t, reader, last)
 		for {
 			item, st := s.next()
-			if st == pull.Done {
+			if st == observable.Done {
 				t.Fatal("subscription completed")
 			}
 			if item.E != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -76,10 +76,10 @@ func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
 			epoch := b.current().epoch
 
 			live := subscribe(t, b, "")
-			if _, st := live.it.Next(); st != pull.Empty {
+			if _, st := live.it.Next(); st != observable.Empty {
 				t.Fatalf("a live subscription to the %s stream: state %v, want it open and waiting", tc.name, st)
 			}
-			start := pull.StartID(live.it)
+			start := live.it.StartID()
 			if want := publish.FormatID(epoch, tc.first-1+uint64(len(tc.kept))); start != want {
 				t.Errorf("start position %q, want %q", start, want)
 			}

@@ -14,7 +14,6 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -66,7 +65,7 @@ func (h *history) ready() <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.items) > 0 || h.over {
-		return pull.Ready
+		return fanout.Ready
 	}
 	if h.wake == nil {
 		h.wake = make(chan struct{})

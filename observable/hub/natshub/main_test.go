@@ -13,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -104,28 +104,33 @@ func mustPublish(t testing.TB, b *Broker, data string, topics ...string) string 
 	return id
 }
 
+// puller is how the transport recognises a pulled Observable.
+type puller interface {
+	Pull(ctx context.Context) observable.Iterator
+}
+
 // sub is a subscription pulled by the test.
 type sub struct {
 	t  testing.TB
-	it pull.Iterator
+	it observable.Iterator
 }
 
 func subscribe(t testing.TB, b *Broker, lastEventID string, topics ...string) *sub {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	it := b.Subscribe(lastEventID, topics...).(pull.Source).Pull(ctx)
+	it := b.Subscribe(lastEventID, topics...).(puller).Pull(ctx)
 	t.Cleanup(func() { it.Close(); cancel() })
 	return &sub{t: t, it: it}
 }
 
 // next returns the next item, failing the test if none comes within 10 s.
-func (s *sub) next() (rxgo.Item, pull.State) {
+func (s *sub) next() (rxgo.Item, observable.State) {
 	s.t.Helper()
 	timeout := time.NewTimer(10 * time.Second)
 	defer timeout.Stop()
 	for {
 		item, st := s.it.Next()
-		if st != pull.Empty {
+		if st != observable.Empty {
 			return item, st
 		}
 		select {
@@ -140,7 +145,7 @@ func (s *sub) next() (rxgo.Item, pull.State) {
 func (s *sub) event() encoder.MessageEvent {
 	s.t.Helper()
 	item, st := s.next()
-	if st != pull.Value || item.E != nil {
+	if st != observable.Value || item.E != nil {
 		s.t.Fatalf("want an event, got state %v item %+v", st, item)
 	}
 	return item.V.(encoder.MessageEvent)
@@ -166,11 +171,11 @@ func (s *sub) end() error {
 	s.t.Helper()
 	for {
 		item, st := s.next()
-		if st == pull.Done {
+		if st == observable.Done {
 			return nil
 		}
 		if item.E != nil {
-			if _, st := s.next(); st != pull.Done {
+			if _, st := s.next(); st != observable.Done {
 				s.t.Fatalf("an item after the error %v", item.E)
 			}
 			return item.E

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/internal/publish"
-	"github.com/rxsse/rxsse/internal/pull"
+	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
@@ -27,24 +27,24 @@ import (
 // instance loses NATS, and completes when the Broker is closed.
 func (b *Broker) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
 	topics, err := publish.Topics(topics)
-	return pull.New(func(ctx context.Context) pull.Iterator {
+	return observable.Pulled(func(ctx context.Context) observable.Iterator {
 		if err != nil {
-			return pull.Failed(err)
+			return fanout.Failed(err)
 		}
 		return b.iterate(ctx, lastEventID, topics)
-	}, panicError)
+	})
 }
 
 // iterate starts one subscription.
-func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []string) pull.Iterator {
+func (b *Broker) iterate(ctx context.Context, lastEventID string, topics []string) observable.Iterator {
 	b.mu.Lock()
 	s, closed := b.sess, b.closed
 	b.mu.Unlock()
 	if closed {
-		return pull.Failed(nil)
+		return fanout.Failed(nil)
 	}
 	if ended, err := s.endError(); ended {
-		return pull.Failed(err)
+		return fanout.Failed(err)
 	}
 	// What this instance has published or delivered: the fan-out may not
 	// have reached it yet.
@@ -111,10 +111,10 @@ type iterator struct {
 	oldest        bool
 	wait          <-chan struct{} // ready when the fan-out moves, while joining
 
-	hist   *history         // the part read from the stream, until it has yielded everything
-	live   *fanout.Iterator // the fan-out, once joined
-	start  string           // the start position a client does not have yet, or ""
-	failed pull.Iterator    // the subscription could not start: this is all it yields
+	hist   *history            // the part read from the stream, until it has yielded everything
+	live   *fanout.Iterator    // the fan-out, once joined
+	start  string              // the start position a client does not have yet, or ""
+	failed observable.Iterator // the subscription could not start: this is all it yields
 	done   bool
 }
 
@@ -144,7 +144,7 @@ func (it *iterator) join() {
 		return
 	case err != nil:
 		_, endErr := it.s.endError()
-		it.failed = pull.Failed(endErr)
+		it.failed = fanout.Failed(endErr)
 		return
 	}
 	if o := it.b.cfg.observer; o != nil {
@@ -168,36 +168,36 @@ func (it *iterator) Ready() <-chan struct{} {
 	return it.live.Ready()
 }
 
-func (it *iterator) Next() (rxgo.Item, pull.State) {
+func (it *iterator) Next() (rxgo.Item, observable.State) {
 	if it.done {
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	if it.hist != nil {
 		item, ok, err := it.hist.next()
 		switch {
 		case ok:
-			return item, pull.Value
+			return item, observable.Value
 		case !it.hist.done():
-			return rxgo.Item{}, pull.Empty
+			return rxgo.Item{}, observable.Empty
 		case err != nil:
 			it.done = true
-			return rxgo.Error(err), pull.Value
+			return rxgo.Error(err), observable.Value
 		case it.live == nil:
 			it.done = true // the Broker closed while reading: complete
-			return rxgo.Item{}, pull.Done
+			return rxgo.Item{}, observable.Done
 		}
 		it.hist = nil // history done: continue on the fan-out
 	}
 	if it.live == nil && it.failed == nil {
 		if it.ctx.Err() != nil {
 			it.done = true
-			return rxgo.Item{}, pull.Done
+			return rxgo.Item{}, observable.Done
 		}
 		if it.join(); it.live == nil && it.failed == nil {
 			if it.hist != nil {
 				return it.Next() // the window did not reach back: reading the stream
 			}
-			return rxgo.Item{}, pull.Empty
+			return rxgo.Item{}, observable.Empty
 		}
 	}
 	if it.failed != nil {
@@ -205,12 +205,12 @@ func (it *iterator) Next() (rxgo.Item, pull.State) {
 	}
 	item, st := it.live.Next()
 	switch {
-	case st == pull.Done:
+	case st == observable.Done:
 		it.done = true
 		if _, err := it.s.endError(); err != nil {
-			return rxgo.Error(err), pull.Value
+			return rxgo.Error(err), observable.Value
 		}
-	case st == pull.Value && item.E != nil:
+	case st == observable.Value && item.E != nil:
 		it.done = true
 	}
 	return item, st

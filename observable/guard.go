@@ -1,4 +1,4 @@
-package safe
+package observable
 
 import (
 	"context"
@@ -8,21 +8,27 @@ import (
 	"github.com/reactivex/rxgo/v2"
 )
 
-// Wrap returns o with its operators guarded: every method that takes a user
-// function runs it under recover, so that its panic becomes a *PanicError
-// error item that ends the stream, and every Observable, Single and
-// OptionalSingle a method returns is guarded in turn. Wrap does not reach
-// upstream: functions o itself already runs are as safe as they were.
+// Guard returns obs with its operators guarded, as the Observables of this
+// package (Interval, Timer, Defer, Merge, Concat, StartWith) are: every
+// operator that takes a function (Map, Filter, Scan, Reduce, FlatMap,
+// DoOnNext, ...) runs it under recover, so that a panic in it becomes a
+// *PanicError error item that ends the stream instead of killing the
+// process, and returns a guarded Observable (or Single, OptionalSingle) in
+// turn:
 //
-// Wrap of a guarded Observable returns it as it is; Wrap(nil) is nil. The
-// result is not a pull.Source even if o is one: this package does not import
-// internal/pull, so that pull's fused Observable can guard the operators it
-// does not fuse with Wrap.
-func Wrap(o rxgo.Observable) rxgo.Observable {
-	switch o := o.(type) {
+//	observable.Guard(rxgo.FromChannel(ch)).Map(render).Filter(visible)
+//
+// Guard reaches only downstream: functions obs already runs (an rxgo.Defer
+// producer, a Map applied before Guard) are as unsafe as they were. Write
+// producers with Defer instead. Guard replaces SafeMap, SafeFunc2 and
+// SafePredicate: obs.Map(SafeMap(f)) is now Guard(obs).Map(f). Guard of a
+// guarded Observable (any Observable of this package, pulled ones
+// included) returns it as it is; Guard(nil) is nil.
+func Guard(obs rxgo.Observable) rxgo.Observable {
+	switch o := obs.(type) {
 	case nil:
 		return nil
-	case *guarded:
+	case *guarded, *pulled:
 		return o
 	default:
 		return &guarded{o}
@@ -31,8 +37,8 @@ func Wrap(o rxgo.Observable) rxgo.Observable {
 
 // guarded is an Observable whose operators run user functions under recover.
 // It wraps every method of rxgo.Observable by hand, so that the compiler
-// checks that none is missing; safe_test checks by reflection that each one
-// taking a function turns its panic into a *PanicError.
+// checks that none is missing; guard_reflect_test checks by reflection that
+// each one taking a function turns its panic into a *PanicError.
 type guarded struct{ o rxgo.Observable }
 
 // Observe observes the wrapped Observable.
@@ -44,44 +50,46 @@ func (g *guarded) Observe(opts ...rxgo.Option) <-chan rxgo.Item { return g.o.Obs
 
 // Map is rxgo's Map with apply run under recover.
 func (g *guarded) Map(apply rxgo.Func, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Map(Func(apply), opts...))
+	return Guard(g.o.Map(guardFunc(apply), opts...))
 }
 
 // Scan is rxgo's Scan with apply run under recover.
 func (g *guarded) Scan(apply rxgo.Func2, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Scan(Func2(apply), opts...))
+	return Guard(g.o.Scan(guardFunc2(apply), opts...))
 }
 
 // Reduce is rxgo's Reduce with apply run under recover.
 func (g *guarded) Reduce(apply rxgo.Func2, opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Reduce(Func2(apply), opts...) })
+	return wrapOptional(func() rxgo.OptionalSingle { return g.o.Reduce(guardFunc2(apply), opts...) })
 }
 
 // Distinct is rxgo's Distinct with apply run under recover.
 func (g *guarded) Distinct(apply rxgo.Func, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Distinct(Func(apply), opts...))
+	return Guard(g.o.Distinct(guardFunc(apply), opts...))
 }
 
 // DistinctUntilChanged is rxgo's DistinctUntilChanged with apply run under
 // recover.
 func (g *guarded) DistinctUntilChanged(apply rxgo.Func, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.DistinctUntilChanged(Func(apply), opts...))
+	return Guard(g.o.DistinctUntilChanged(guardFunc(apply), opts...))
 }
 
 // ToMap is rxgo's ToMap with keySelector run under recover.
 func (g *guarded) ToMap(keySelector rxgo.Func, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(func() rxgo.Single { return g.o.ToMap(Func(keySelector), opts...) })
+	return wrapSingle(func() rxgo.Single { return g.o.ToMap(guardFunc(keySelector), opts...) })
 }
 
 // ToMapWithValueSelector is rxgo's ToMapWithValueSelector with both
 // selectors run under recover.
 func (g *guarded) ToMapWithValueSelector(keySelector, valueSelector rxgo.Func, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(func() rxgo.Single { return g.o.ToMapWithValueSelector(Func(keySelector), Func(valueSelector), opts...) })
+	return wrapSingle(func() rxgo.Single {
+		return g.o.ToMapWithValueSelector(guardFunc(keySelector), guardFunc(valueSelector), opts...)
+	})
 }
 
 // Marshal is rxgo's Marshal with marshaller run under recover.
 func (g *guarded) Marshal(marshaller rxgo.Marshaller, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Map(Func(func(_ context.Context, v any) (any, error) {
+	return Guard(g.o.Map(guardFunc(func(_ context.Context, v any) (any, error) {
 		return marshaller(v)
 	}), opts...))
 }
@@ -89,7 +97,7 @@ func (g *guarded) Marshal(marshaller rxgo.Marshaller, opts ...rxgo.Option) rxgo.
 // Unmarshal is rxgo's Unmarshal with factory and unmarshaller run under
 // recover.
 func (g *guarded) Unmarshal(unmarshaller rxgo.Unmarshaller, factory func() any, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Map(Func(func(_ context.Context, v any) (any, error) {
+	return Guard(g.o.Map(guardFunc(func(_ context.Context, v any) (any, error) {
 		out := factory()
 		if err := unmarshaller(v.([]byte), out); err != nil {
 			return nil, err
@@ -100,20 +108,20 @@ func (g *guarded) Unmarshal(unmarshaller rxgo.Unmarshaller, factory func() any, 
 
 // ZipFromIterable is rxgo's ZipFromIterable with zipper run under recover.
 func (g *guarded) ZipFromIterable(iterable rxgo.Iterable, zipper rxgo.Func2, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.ZipFromIterable(iterable, Func2(zipper), opts...))
+	return Guard(g.o.ZipFromIterable(iterable, guardFunc2(zipper), opts...))
 }
 
 // FlatMap is rxgo's FlatMap with apply run under recover: a panic stands for
 // an inner Observable that emits the *PanicError.
 func (g *guarded) FlatMap(apply rxgo.ItemToObservable, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.FlatMap(toObservable(apply), opts...))
+	return Guard(g.o.FlatMap(toObservable(apply), opts...))
 }
 
 // OnErrorResumeNext is rxgo's OnErrorResumeNext with resumeSequence run
 // under recover: a panic resumes with an Observable that emits the
 // *PanicError.
 func (g *guarded) OnErrorResumeNext(resumeSequence rxgo.ErrorToObservable, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.OnErrorResumeNext(errorToObservable(resumeSequence), opts...).Map(unpanic))
+	return Guard(g.o.OnErrorResumeNext(errorToObservable(resumeSequence), opts...).Map(unpanic))
 }
 
 // Functions that cannot return an error (predicates, comparators, key
@@ -127,9 +135,9 @@ func (g *guarded) OnErrorResumeNext(resumeSequence rxgo.ErrorToObservable, opts 
 // Filter is rxgo's Filter with apply run under recover.
 func (g *guarded) Filter(apply rxgo.Predicate, opts ...rxgo.Option) rxgo.Observable {
 	if len(opts) == 0 {
-		return Wrap(sequential(g.o, filterStep(apply)))
+		return Guard(sequential(g.o, filterStep(apply)))
 	}
-	return Wrap(g.o.Map(keep(apply)).Filter(isNotSkip, opts...))
+	return Guard(g.o.Map(keep(apply)).Filter(isNotSkip, opts...))
 }
 
 // Find is rxgo's Find with find run under recover.
@@ -150,25 +158,25 @@ func (g *guarded) Contains(equal rxgo.Predicate, opts ...rxgo.Option) rxgo.Singl
 // SkipWhile is rxgo's SkipWhile with apply run under recover.
 func (g *guarded) SkipWhile(apply rxgo.Predicate, opts ...rxgo.Option) rxgo.Observable {
 	if len(opts) == 0 {
-		return Wrap(sequential(g.o, skipWhileStep(apply)))
+		return Guard(sequential(g.o, skipWhileStep(apply)))
 	}
-	return Wrap(g.o.Map(judge(apply)).SkipWhile(verdict, opts...).Map(unjudge))
+	return Guard(g.o.Map(judge(apply)).SkipWhile(verdict, opts...).Map(unjudge))
 }
 
 // TakeWhile is rxgo's TakeWhile with apply run under recover.
 func (g *guarded) TakeWhile(apply rxgo.Predicate, opts ...rxgo.Option) rxgo.Observable {
 	if len(opts) == 0 {
-		return Wrap(sequential(g.o, takeWhileStep(apply)))
+		return Guard(sequential(g.o, takeWhileStep(apply)))
 	}
-	return Wrap(g.o.Map(judge(apply)).TakeWhile(verdict, opts...).Map(unjudge))
+	return Guard(g.o.Map(judge(apply)).TakeWhile(verdict, opts...).Map(unjudge))
 }
 
 // TakeUntil is rxgo's TakeUntil with apply run under recover.
 func (g *guarded) TakeUntil(apply rxgo.Predicate, opts ...rxgo.Option) rxgo.Observable {
 	if len(opts) == 0 {
-		return Wrap(sequential(g.o, takeUntilStep(apply)))
+		return Guard(sequential(g.o, takeUntilStep(apply)))
 	}
-	return Wrap(g.o.Map(judge(apply)).TakeUntil(verdict, opts...).Map(unjudge))
+	return Guard(g.o.Map(judge(apply)).TakeUntil(verdict, opts...).Map(unjudge))
 }
 
 // Max is rxgo's Max with comparator run under recover.
@@ -183,23 +191,23 @@ func (g *guarded) Min(comparator rxgo.Comparator, opts ...rxgo.Option) rxgo.Opti
 
 // Serialize is rxgo's Serialize with identifier run under recover.
 func (g *guarded) Serialize(from int, identifier func(any) int, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Map(identify(identifier)).Serialize(from, idOf, opts...).Map(unidentify))
+	return Guard(g.o.Map(identify(identifier)).Serialize(from, idOf, opts...).Map(unidentify))
 }
 
 // Join is rxgo's Join with joiner and timeExtractor run under recover, on
 // both inputs.
 func (g *guarded) Join(joiner rxgo.Func2, right rxgo.Observable, timeExtractor func(any) time.Time, window rxgo.Duration, opts ...rxgo.Option) rxgo.Observable {
-	join := Func2(func(ctx context.Context, l, r any) (any, error) {
+	join := guardFunc2(func(ctx context.Context, l, r any) (any, error) {
 		return joiner(ctx, l.(timed).v, r.(timed).v)
 	})
-	return Wrap(g.o.Map(stamp(timeExtractor)).Join(join, right.Map(stamp(timeExtractor)), timeOf, window, opts...))
+	return Guard(g.o.Map(stamp(timeExtractor)).Join(join, right.Map(stamp(timeExtractor)), timeOf, window, opts...))
 }
 
 // OnErrorReturn is rxgo's OnErrorReturn with resumeFunc run under recover:
 // a panic in it is emitted as a *PanicError error item, which ends the
 // stream.
 func (g *guarded) OnErrorReturn(resumeFunc rxgo.ErrorFunc, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.OnErrorReturn(errorFunc(resumeFunc), opts...).Map(unpanic))
+	return Guard(g.o.OnErrorReturn(errorFunc(resumeFunc), opts...).Map(unpanic))
 }
 
 // Retry is rxgo's Retry with shouldRetry run under recover: a panic in it
@@ -207,14 +215,14 @@ func (g *guarded) OnErrorReturn(resumeFunc rxgo.ErrorFunc, opts ...rxgo.Option) 
 // Unlike rxgo's, it subscribes only when observed and honours the Observe
 // context.
 func (g *guarded) Retry(count int, shouldRetry func(error) bool, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(retry(g.o, count, shouldRetry, opts...))
+	return Guard(retry(g.o, count, shouldRetry, opts...))
 }
 
 // GroupBy is rxgo's GroupBy with distribution run under recover: a panic in
 // it is sent to every group as a *PanicError error item and ends them. The
 // groups are guarded Observables.
 func (g *guarded) GroupBy(length int, distribution func(rxgo.Item) int, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(groupBy(g.o, length, distribution, opts...))
+	return Guard(groupBy(g.o, length, distribution, opts...))
 }
 
 // GroupByDynamic is rxgo's GroupByDynamic with distribution run under
@@ -222,7 +230,7 @@ func (g *guarded) GroupBy(length int, distribution func(rxgo.Item) int, opts ...
 // stream of groups as a *PanicError error item, and ends them all. The groups
 // are guarded Observables.
 func (g *guarded) GroupByDynamic(distribution func(rxgo.Item) string, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(groupByDynamic(g.o, distribution, opts...))
+	return Guard(groupByDynamic(g.o, distribution, opts...))
 }
 
 // Callbacks end the subscription when they panic. A panic in nextFunc is
@@ -295,22 +303,22 @@ func (g *guarded) AverageInt64(opts ...rxgo.Option) rxgo.Single {
 // when observed, honours the Observe context, and resets backOffCfg on each
 // subscription, so concurrent subscriptions must not share one.
 func (g *guarded) BackOffRetry(backOffCfg backoff.BackOff, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(backOffRetry(g.o, backOffCfg, opts...))
+	return Guard(backOffRetry(g.o, backOffCfg, opts...))
 }
 
 // BufferWithCount is rxgo's BufferWithCount.
 func (g *guarded) BufferWithCount(count int, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.BufferWithCount(count, opts...))
+	return Guard(g.o.BufferWithCount(count, opts...))
 }
 
 // BufferWithTime is rxgo's BufferWithTime.
 func (g *guarded) BufferWithTime(timespan rxgo.Duration, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.BufferWithTime(timespan, opts...))
+	return Guard(g.o.BufferWithTime(timespan, opts...))
 }
 
 // BufferWithTimeOrCount is rxgo's BufferWithTimeOrCount.
 func (g *guarded) BufferWithTimeOrCount(timespan rxgo.Duration, count int, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.BufferWithTimeOrCount(timespan, count, opts...))
+	return Guard(g.o.BufferWithTimeOrCount(timespan, count, opts...))
 }
 
 // Connect is rxgo's Connect.
@@ -325,12 +333,12 @@ func (g *guarded) Count(opts ...rxgo.Option) rxgo.Single {
 
 // Debounce is rxgo's Debounce.
 func (g *guarded) Debounce(timespan rxgo.Duration, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Debounce(timespan, opts...))
+	return Guard(g.o.Debounce(timespan, opts...))
 }
 
 // DefaultIfEmpty is rxgo's DefaultIfEmpty.
 func (g *guarded) DefaultIfEmpty(defaultValue any, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.DefaultIfEmpty(defaultValue, opts...))
+	return Guard(g.o.DefaultIfEmpty(defaultValue, opts...))
 }
 
 // ElementAt is rxgo's ElementAt.
@@ -356,7 +364,7 @@ func (g *guarded) FirstOrDefault(defaultValue any, opts ...rxgo.Option) rxgo.Sin
 
 // IgnoreElements is rxgo's IgnoreElements.
 func (g *guarded) IgnoreElements(opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.IgnoreElements(opts...))
+	return Guard(g.o.IgnoreElements(opts...))
 }
 
 // Last is rxgo's Last.
@@ -371,12 +379,12 @@ func (g *guarded) LastOrDefault(defaultValue any, opts ...rxgo.Option) rxgo.Sing
 
 // OnErrorReturnItem is rxgo's OnErrorReturnItem.
 func (g *guarded) OnErrorReturnItem(resume any, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.OnErrorReturnItem(resume, opts...))
+	return Guard(g.o.OnErrorReturnItem(resume, opts...))
 }
 
 // Repeat is rxgo's Repeat.
 func (g *guarded) Repeat(count int64, frequency rxgo.Duration, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Repeat(count, frequency, opts...))
+	return Guard(g.o.Repeat(count, frequency, opts...))
 }
 
 // Run is rxgo's Run.
@@ -384,7 +392,7 @@ func (g *guarded) Run(opts ...rxgo.Option) rxgo.Disposed { return g.o.Run(opts..
 
 // Sample is rxgo's Sample.
 func (g *guarded) Sample(iterable rxgo.Iterable, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Sample(iterable, opts...))
+	return Guard(g.o.Sample(iterable, opts...))
 }
 
 // Send is rxgo's Send.
@@ -397,17 +405,17 @@ func (g *guarded) SequenceEqual(iterable rxgo.Iterable, opts ...rxgo.Option) rxg
 
 // Skip is rxgo's Skip.
 func (g *guarded) Skip(nth uint, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Skip(nth, opts...))
+	return Guard(g.o.Skip(nth, opts...))
 }
 
 // SkipLast is rxgo's SkipLast.
 func (g *guarded) SkipLast(nth uint, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.SkipLast(nth, opts...))
+	return Guard(g.o.SkipLast(nth, opts...))
 }
 
 // StartWith is rxgo's StartWith.
 func (g *guarded) StartWith(iterable rxgo.Iterable, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.StartWith(iterable, opts...))
+	return Guard(g.o.StartWith(iterable, opts...))
 }
 
 // SumFloat32 is rxgo's SumFloat32.
@@ -427,22 +435,22 @@ func (g *guarded) SumInt64(opts ...rxgo.Option) rxgo.OptionalSingle {
 
 // Take is rxgo's Take.
 func (g *guarded) Take(nth uint, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Take(nth, opts...))
+	return Guard(g.o.Take(nth, opts...))
 }
 
 // TakeLast is rxgo's TakeLast.
 func (g *guarded) TakeLast(nth uint, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.TakeLast(nth, opts...))
+	return Guard(g.o.TakeLast(nth, opts...))
 }
 
 // TimeInterval is rxgo's TimeInterval.
 func (g *guarded) TimeInterval(opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.TimeInterval(opts...))
+	return Guard(g.o.TimeInterval(opts...))
 }
 
 // Timestamp is rxgo's Timestamp.
 func (g *guarded) Timestamp(opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.Timestamp(opts...))
+	return Guard(g.o.Timestamp(opts...))
 }
 
 // ToSlice is rxgo's ToSlice.
@@ -452,24 +460,24 @@ func (g *guarded) ToSlice(initialCapacity int, opts ...rxgo.Option) ([]any, erro
 
 // WindowWithCount is rxgo's WindowWithCount, emitting guarded windows.
 func (g *guarded) WindowWithCount(count int, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.WindowWithCount(count, opts...).Map(wrapWindow))
+	return Guard(g.o.WindowWithCount(count, opts...).Map(wrapWindow))
 }
 
 // WindowWithTime is rxgo's WindowWithTime, emitting guarded windows.
 func (g *guarded) WindowWithTime(timespan rxgo.Duration, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.WindowWithTime(timespan, opts...).Map(wrapWindow))
+	return Guard(g.o.WindowWithTime(timespan, opts...).Map(wrapWindow))
 }
 
 // WindowWithTimeOrCount is rxgo's WindowWithTimeOrCount, emitting guarded
 // windows.
 func (g *guarded) WindowWithTimeOrCount(timespan rxgo.Duration, count int, opts ...rxgo.Option) rxgo.Observable {
-	return Wrap(g.o.WindowWithTimeOrCount(timespan, count, opts...).Map(wrapWindow))
+	return Guard(g.o.WindowWithTimeOrCount(timespan, count, opts...).Map(wrapWindow))
 }
 
 // wrapWindow guards the Observables a windowing operator emits.
 func wrapWindow(_ context.Context, v any) (any, error) {
 	if o, ok := v.(rxgo.Observable); ok {
-		return Wrap(o), nil
+		return Guard(o), nil
 	}
 	return v, nil
 }

@@ -1,4 +1,4 @@
-package safe_test
+package observable
 
 import (
 	"context"
@@ -12,8 +12,6 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // num reads an int, or the int64 of Count.
@@ -146,7 +144,7 @@ func TestGuardedOperatorsGiveRxgosResults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := observe(t, tt.op(tt.src()))
-			got := observe(t, tt.op(safe.Wrap(tt.src())))
+			got := observe(t, tt.op(Guard(tt.src())))
 			same(t, got, want)
 		})
 	}
@@ -217,9 +215,9 @@ func TestAPanicEndsTheStreamWithAPanicError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := safe.Wrap(rxgo.Just(1, 2, 3, 4)())
+			src := Guard(rxgo.Just(1, 2, 3, 4)())
 			if tt.name == "Retry" {
-				src = safe.Wrap(rxgo.Just(1, errBoom)())
+				src = Guard(rxgo.Just(1, errBoom)())
 				tt.op = func(o rxgo.Observable) rxgo.Iterable { return o.Retry(1, func(error) bool { panic("no") }) }
 			}
 			items := observe(t, tt.op(src))
@@ -241,7 +239,7 @@ func TestForEachHandsAPanicInNextFuncToErrFunc(t *testing.T) {
 	var seen []any
 	var got error
 	completed := false
-	<-safe.Wrap(rxgo.Just(1, 2, 3)()).ForEach(
+	<-Guard(rxgo.Just(1, 2, 3)()).ForEach(
 		func(v any) {
 			if v == 2 {
 				panic("two")
@@ -252,7 +250,7 @@ func TestForEachHandsAPanicInNextFuncToErrFunc(t *testing.T) {
 		func() { completed = true },
 		rxgo.WithContext(ctx),
 	)
-	var pe *safe.PanicError
+	var pe *PanicError
 	if !errors.As(got, &pe) || pe.Value != "two" {
 		t.Fatalf("errFunc got %v, want the *PanicError of %q", got, "two")
 	}
@@ -265,7 +263,7 @@ func TestDoOnNextStopsAtAPanic(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var seen []any
-	<-safe.Wrap(rxgo.Just(1, 2, 3)()).DoOnNext(func(v any) {
+	<-Guard(rxgo.Just(1, 2, 3)()).DoOnNext(func(v any) {
 		if v == 2 {
 			panic("two")
 		}
@@ -279,7 +277,7 @@ func TestDoOnNextStopsAtAPanic(t *testing.T) {
 func TestGroupsGetEveryItemOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	src := safe.Wrap(rxgo.Just(1, 2, 3, 4, 5)())
+	src := Guard(rxgo.Just(1, 2, 3, 4, 5)())
 	tests := []struct {
 		name string
 		obs  rxgo.Observable
@@ -309,13 +307,13 @@ func TestGroupsGetEveryItemOnce(t *testing.T) {
 	}
 }
 
-func TestWrapIsIdempotentAndKeepsNil(t *testing.T) {
-	w := safe.Wrap(rxgo.Just(1)())
-	if safe.Wrap(w) != w {
-		t.Fatal("Wrap of a guarded Observable wraps it again")
+func TestGuardIsIdempotentAndKeepsNil(t *testing.T) {
+	w := Guard(rxgo.Just(1)())
+	if Guard(w) != w {
+		t.Fatal("Guard of a guarded Observable wraps it again")
 	}
-	if safe.Wrap(nil) != nil {
-		t.Fatal("Wrap(nil) != nil")
+	if Guard(nil) != nil {
+		t.Fatal("Guard(nil) != nil")
 	}
 }
 
@@ -323,7 +321,7 @@ func TestWrapIsIdempotentAndKeepsNil(t *testing.T) {
 // panics on a goroutine of rxgo's and kills the process. Guarded ones can be
 // observed again, as every cold Observable can.
 func TestASingleCanBeObservedTwice(t *testing.T) {
-	src := safe.Wrap(rxgo.Just(1, 2)())
+	src := Guard(rxgo.Just(1, 2)())
 	for name, it := range map[string]rxgo.Iterable{
 		"Count":            src.Count(),
 		"Count.Map":        src.Count().Map(double),

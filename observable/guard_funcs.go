@@ -1,4 +1,4 @@
-package safe
+package observable
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 // Func returns f run under recover: a panic in it becomes a returned
 // *PanicError, which rxgo's operators emit as an error item that ends the
 // stream, as they do with any error f returns.
-func Func(f rxgo.Func) rxgo.Func {
+func guardFunc(f rxgo.Func) rxgo.Func {
 	return func(ctx context.Context, v any) (out any, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				out, err = nil, Recovered(r)
+				out, err = nil, recovered(r)
 			}
 		}()
 		return f(ctx, v)
@@ -23,11 +23,11 @@ func Func(f rxgo.Func) rxgo.Func {
 
 // Func2 is Func for the two-argument functions of Scan, Reduce and the
 // combining operators.
-func Func2(f rxgo.Func2) rxgo.Func2 {
+func guardFunc2(f rxgo.Func2) rxgo.Func2 {
 	return func(ctx context.Context, a, b any) (out any, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				out, err = nil, Recovered(r)
+				out, err = nil, recovered(r)
 			}
 		}()
 		return f(ctx, a, b)
@@ -37,11 +37,11 @@ func Func2(f rxgo.Func2) rxgo.Func2 {
 // Predicate returns p run under recover, reporting a panic as an error.
 // An rxgo.Predicate cannot return an error, so the operators that take one
 // evaluate it this way in a Map of their own (see judge and keep).
-func Predicate(p rxgo.Predicate) func(v any) (ok bool, err error) {
+func guardPredicate(p rxgo.Predicate) func(v any) (ok bool, err error) {
 	return func(v any) (ok bool, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				ok, err = false, Recovered(r)
+				ok, err = false, recovered(r)
 			}
 		}()
 		return p(v), nil
@@ -61,7 +61,7 @@ func isNotSkip(v any) bool {
 // itself when p accepts it, skip{} when p rejects it, a *PanicError when p
 // panics.
 func keep(p rxgo.Predicate) rxgo.Func {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func(_ context.Context, v any) (any, error) {
 		ok, err := eval(v)
 		switch {
@@ -89,7 +89,7 @@ func unjudge(_ context.Context, v any) (any, error) { return v.(judged).v, nil }
 // judge returns a Map function that evaluates p on each value and carries
 // the verdict along with it, or returns a *PanicError when p panics.
 func judge(p rxgo.Predicate) rxgo.Func {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func(_ context.Context, v any) (any, error) {
 		ok, err := eval(v)
 		if err != nil {
@@ -105,7 +105,7 @@ func isTrue(v any) bool { return v.(bool) }
 // truth returns a Map function that replaces each value with p's verdict on
 // it, or returns a *PanicError when p panics.
 func truth(p rxgo.Predicate) rxgo.Func {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func(_ context.Context, v any) (any, error) {
 		ok, err := eval(v)
 		if err != nil {
@@ -131,7 +131,7 @@ func errorFunc(f rxgo.ErrorFunc) rxgo.ErrorFunc {
 	return func(e error) (out any) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = panicked{Recovered(r)}
+				out = panicked{recovered(r)}
 			}
 		}()
 		return f(e)
@@ -144,7 +144,7 @@ func toObservable(f rxgo.ItemToObservable) rxgo.ItemToObservable {
 	return func(item rxgo.Item) (out rxgo.Observable) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = rxgo.Thrown(Recovered(r))
+				out = rxgo.Thrown(recovered(r))
 			}
 		}()
 		return f(item)
@@ -159,7 +159,7 @@ func errorToObservable(f rxgo.ErrorToObservable) rxgo.ErrorToObservable {
 	return func(e error) (out rxgo.Observable) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = rxgo.Just(panicked{Recovered(r)})()
+				out = rxgo.Just(panicked{recovered(r)})()
 			}
 		}()
 		return f(e)
@@ -176,7 +176,7 @@ func timeOf(v any) time.Time { return v.(timed).t }
 
 // stamp returns a Map function that evaluates extract on each value.
 func stamp(extract func(any) time.Time) rxgo.Func {
-	return Func(func(_ context.Context, v any) (any, error) {
+	return guardFunc(func(_ context.Context, v any) (any, error) {
 		return timed{v: v, t: extract(v)}, nil
 	})
 }
@@ -193,7 +193,7 @@ func unidentify(_ context.Context, v any) (any, error) { return v.(identified).v
 
 // identify returns a Map function that evaluates identifier on each value.
 func identify(identifier func(any) int) rxgo.Func {
-	return Func(func(_ context.Context, v any) (any, error) {
+	return guardFunc(func(_ context.Context, v any) (any, error) {
 		return identified{v: v, id: identifier(v)}, nil
 	})
 }
@@ -209,7 +209,7 @@ func unbox(_ context.Context, v any) (any, error) { return v.(extreme).v, nil }
 // with rxgo's semantics: a nil extreme is replaced by the next value, and the
 // extreme moves when comparator(extreme, v)*sign < 0.
 func reduceExtreme(comparator rxgo.Comparator, sign int) rxgo.Func2 {
-	return Func2(func(_ context.Context, acc, v any) (any, error) {
+	return guardFunc2(func(_ context.Context, acc, v any) (any, error) {
 		cur, _ := acc.(extreme)
 		if cur.v == nil || comparator(cur.v, v)*sign < 0 {
 			return extreme{v}, nil
@@ -221,7 +221,7 @@ func reduceExtreme(comparator rxgo.Comparator, sign int) rxgo.Func2 {
 // callback returns a Map function that calls f on each value and passes the
 // value on, or returns a *PanicError when f panics.
 func callback(f rxgo.NextFunc) rxgo.Func {
-	return Func(func(_ context.Context, v any) (any, error) {
+	return guardFunc(func(_ context.Context, v any) (any, error) {
 		f(v)
 		return v, nil
 	})
@@ -231,7 +231,7 @@ func callback(f rxgo.NextFunc) rxgo.Func {
 // is ending anyway, and there is nobody left to report it to.
 func errFuncOf(f rxgo.ErrFunc) rxgo.ErrFunc {
 	return func(e error) {
-		_ = Call(func() { f(e) })
+		_ = catch(func() { f(e) })
 	}
 }
 
@@ -239,7 +239,7 @@ func errFuncOf(f rxgo.ErrFunc) rxgo.ErrFunc {
 // errFuncOf.
 func completedFuncOf(f rxgo.CompletedFunc) rxgo.CompletedFunc {
 	return func() {
-		_ = Call(f)
+		_ = catch(f)
 	}
 }
 

@@ -1,4 +1,4 @@
-package safe_test
+package observable
 
 import (
 	"context"
@@ -9,14 +9,7 @@ import (
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
-	"go.uber.org/goleak"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
 
 // stuck bounds every wait, so that a broken stream fails the test instead of
 // hanging it.
@@ -53,9 +46,9 @@ func observe(t testing.TB, it rxgo.Iterable) []rxgo.Item {
 	return collect(t, it.Observe(rxgo.WithContext(ctx)))
 }
 
-// isPanic reports whether item is a *safe.PanicError error item.
+// isPanic reports whether item is a *PanicError error item.
 func isPanic(item rxgo.Item) bool {
-	var pe *safe.PanicError
+	var pe *PanicError
 	return errors.As(item.E, &pe)
 }
 

@@ -1,4 +1,4 @@
-package pull_test
+package observable_test
 
 import (
 	"context"
@@ -8,23 +8,23 @@ import (
 	"time"
 
 	"github.com/reactivex/rxgo/v2"
-	"go.uber.org/goleak"
 
-	"github.com/rxsse/rxsse/internal/pull"
-	"github.com/rxsse/rxsse/internal/safe"
+	"github.com/rxsse/rxsse/observable"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+// puller is how the transport recognises a pulled Observable.
+type puller interface {
+	Pull(ctx context.Context) observable.Iterator
 }
 
-// sliceIterator yields its items, then is Empty until more are added (via
-// add, which wakes it), then Done once closed.
+// sliceIterator yields its items, then is Empty (or Done once ended), then
+// Done once closed.
 type sliceIterator struct {
 	items  []rxgo.Item
 	wake   chan struct{}
 	closed bool
-	ended  bool // complete after the items
+	ended  bool   // complete after the items
+	start  string // its StartID
 }
 
 func newSlice(items ...rxgo.Item) *sliceIterator {
@@ -33,35 +33,45 @@ func newSlice(items ...rxgo.Item) *sliceIterator {
 
 func (s *sliceIterator) Ready() <-chan struct{} { return s.wake }
 
-func (s *sliceIterator) Next() (rxgo.Item, pull.State) {
+func (s *sliceIterator) Next() (rxgo.Item, observable.State) {
 	if s.closed {
-		return rxgo.Item{}, pull.Done
+		return rxgo.Item{}, observable.Done
 	}
 	if len(s.items) == 0 {
 		if s.ended {
-			return rxgo.Item{}, pull.Done
+			return rxgo.Item{}, observable.Done
 		}
-		return rxgo.Item{}, pull.Empty
+		return rxgo.Item{}, observable.Empty
 	}
 	it := s.items[0]
 	s.items = s.items[1:]
-	return it, pull.Value
+	return it, observable.Value
 }
 
 func (s *sliceIterator) Close() { s.closed = true }
 
-var errPanic = errors.New("panicked")
+func (s *sliceIterator) StartID() string { return s.start }
 
-func onPanic(v any) error { return fmt.Errorf("%w: %v", errPanic, v) }
-
-func source(it *sliceIterator) *pull.Observable {
-	return pull.New(func(context.Context) pull.Iterator { return it }, onPanic)
+func source(it *sliceIterator) rxgo.Observable {
+	return observable.Pulled(func(context.Context) observable.Iterator { return it })
 }
 
-func drain(it pull.Iterator) (vals []any, st pull.State, err error) {
+// errPanic stands for any *observable.PanicError in the table below.
+var errPanic = errors.New("a *PanicError")
+
+// isErr reports whether err is want, or a *PanicError if want is errPanic.
+func isErr(err, want error) bool {
+	if want == errPanic {
+		var pe *observable.PanicError
+		return errors.As(err, &pe) && pe.Value == "no" && len(pe.Stack) > 0
+	}
+	return errors.Is(err, want)
+}
+
+func drain(it observable.Iterator) (vals []any, st observable.State, err error) {
 	for {
 		item, st := it.Next()
-		if st != pull.Value {
+		if st != observable.Value {
 			return vals, st, nil
 		}
 		if item.E != nil {
@@ -73,16 +83,20 @@ func drain(it pull.Iterator) (vals []any, st pull.State, err error) {
 
 func TestFusedMapAndFilterRunInlineAndStayPullable(t *testing.T) {
 	up := newSlice(rxgo.Of(1), rxgo.Of(2), rxgo.Of(3), rxgo.Of(4))
+	up.start = "e-7"
 	chain := source(up).
 		Map(func(_ context.Context, v any) (any, error) { return v.(int) * 10, nil }).
 		Filter(func(v any) bool { return v.(int) != 20 })
-	src, ok := chain.(pull.Source)
+	src, ok := chain.(puller)
 	if !ok {
-		t.Fatalf("%T is not a pull.Source", chain)
+		t.Fatalf("%T is not pulled", chain)
 	}
 	it := src.Pull(t.Context())
+	if got := it.StartID(); got != "e-7" {
+		t.Errorf("StartID = %q through Map and Filter, want the upstream's %q", got, "e-7")
+	}
 	vals, st, err := drain(it)
-	if fmt.Sprint(vals) != "[10 30 40]" || st != pull.Empty || err != nil {
+	if fmt.Sprint(vals) != "[10 30 40]" || st != observable.Empty || err != nil {
 		t.Fatalf("got %v %v %v", vals, st, err)
 	}
 	if it.Ready() != up.wake {
@@ -98,16 +112,16 @@ func TestErrorsAndPanicsEndTheFusedStreamAndReleaseTheUpstream(t *testing.T) {
 	boom := errors.New("boom")
 	for _, tc := range []struct {
 		name  string
-		chain func(*pull.Observable) rxgo.Observable
+		chain func(rxgo.Observable) rxgo.Observable
 		want  error
 	}{
-		{"an upstream error item passes Map", func(o *pull.Observable) rxgo.Observable {
+		{"an upstream error item passes Map", func(o rxgo.Observable) rxgo.Observable {
 			return o.Map(func(_ context.Context, v any) (any, error) { return v, nil })
 		}, boom},
-		{"an upstream error item passes Filter", func(o *pull.Observable) rxgo.Observable {
+		{"an upstream error item passes Filter", func(o rxgo.Observable) rxgo.Observable {
 			return o.Filter(func(any) bool { return true })
 		}, boom},
-		{"Map returning an error", func(o *pull.Observable) rxgo.Observable {
+		{"Map returning an error", func(o rxgo.Observable) rxgo.Observable {
 			return o.Map(func(_ context.Context, v any) (any, error) {
 				if v == 2 {
 					return nil, boom
@@ -115,7 +129,7 @@ func TestErrorsAndPanicsEndTheFusedStreamAndReleaseTheUpstream(t *testing.T) {
 				return v, nil
 			})
 		}, boom},
-		{"Map panicking", func(o *pull.Observable) rxgo.Observable {
+		{"Map panicking", func(o rxgo.Observable) rxgo.Observable {
 			return o.Map(func(_ context.Context, v any) (any, error) {
 				if v == 2 {
 					panic("no")
@@ -123,7 +137,7 @@ func TestErrorsAndPanicsEndTheFusedStreamAndReleaseTheUpstream(t *testing.T) {
 				return v, nil
 			})
 		}, errPanic},
-		{"Filter panicking", func(o *pull.Observable) rxgo.Observable {
+		{"Filter panicking", func(o rxgo.Observable) rxgo.Observable {
 			return o.Filter(func(v any) bool {
 				if v == 2 {
 					panic("no")
@@ -138,12 +152,12 @@ func TestErrorsAndPanicsEndTheFusedStreamAndReleaseTheUpstream(t *testing.T) {
 				items[1] = rxgo.Error(boom)
 			}
 			up := newSlice(items...)
-			it := tc.chain(source(up)).(pull.Source).Pull(t.Context())
+			it := tc.chain(source(up)).(puller).Pull(t.Context())
 			vals, _, err := drain(it)
-			if fmt.Sprint(vals) != "[1]" || !errors.Is(err, tc.want) {
+			if fmt.Sprint(vals) != "[1]" || !isErr(err, tc.want) {
 				t.Fatalf("got %v, %v; want [1] then %v", vals, err, tc.want)
 			}
-			if _, st := it.Next(); st != pull.Done || !up.closed {
+			if _, st := it.Next(); st != observable.Done || !up.closed {
 				t.Errorf("after the error: %v, upstream closed %v; want Done and closed", st, up.closed)
 			}
 		})
@@ -175,7 +189,7 @@ func TestMapWithOptionsIsRxgos(t *testing.T) {
 	up := newSlice(rxgo.Of(1), rxgo.Of(2))
 	up.ended = true
 	obs := source(up).Map(func(_ context.Context, v any) (any, error) { return v.(int) + 1, nil }, rxgo.WithBufferedChannel(2))
-	if _, ok := obs.(pull.Source); ok {
+	if _, ok := obs.(puller); ok {
 		t.Error("Map with options is fused; want rxgo's")
 	}
 	var got []any
@@ -195,27 +209,15 @@ func TestAPanicInAnOperatorThatIsNotFusedEndsTheStreamNotTheProcess(t *testing.T
 	for it := range obs.Observe(rxgo.WithContext(t.Context())) {
 		last = it
 	}
-	var pe *safe.PanicError
+	var pe *observable.PanicError
 	if !errors.As(last.E, &pe) || pe.Value != "boom" {
 		t.Errorf("last item = %+v, want the *PanicError of the Map", last)
 	}
 }
 
-func TestFailedEndsAtOnceWithItsErrorOrByCompleting(t *testing.T) {
-	boom := errors.New("boom")
-	it := pull.Failed(boom)
-	if item, st := it.Next(); st != pull.Value || !errors.Is(item.E, boom) {
-		t.Fatalf("first Next = %+v, %v; want the error item", item, st)
-	}
-	if _, st := it.Next(); st != pull.Done {
-		t.Fatalf("second Next = %v, want Done", st)
-	}
-	if _, st := pull.Failed(nil).Next(); st != pull.Done {
-		t.Fatalf("Failed(nil).Next() = %v, want Done", st)
-	}
-	select {
-	case <-it.Ready():
-	default:
-		t.Fatal("Ready is not ready")
+func TestGuardKeepsAPulledObservablePulled(t *testing.T) {
+	obs := source(newSlice())
+	if g := observable.Guard(obs); g != obs {
+		t.Errorf("Guard(Pulled(...)) is a %T, want the pulled Observable itself (its operators are guarded already)", g)
 	}
 }

@@ -1,4 +1,4 @@
-package safe
+package observable
 
 import (
 	"context"
@@ -10,10 +10,6 @@ import (
 
 	"github.com/rxsse/rxsse/internal/drain"
 )
-
-// drainTimeout bounds how long an operator keeps reading an input it has
-// stopped forwarding (see internal/drain).
-const drainTimeout = time.Second
 
 // attempt observes src under a child of ctx and forwards its values to next
 // until src ends. It returns the error of src's error item, which it does
@@ -54,7 +50,7 @@ func retry(src rxgo.Observable, count int, shouldRetry func(error) bool, opts ..
 			}
 			again := false
 			if left > 0 {
-				if perr := Call(func() { again = shouldRetry(err) }); perr != nil {
+				if perr := catch(func() { again = shouldRetry(err) }); perr != nil {
 					err = perr
 				}
 			}
@@ -107,7 +103,7 @@ func groupBy(src rxgo.Observable, length int, distribution func(rxgo.Item) int, 
 		groups := make([]rxgo.Observable, length)
 		for i := range chs {
 			chs[i] = make(chan rxgo.Item)
-			groups[i] = Wrap(rxgo.FromChannel(chs[i]))
+			groups[i] = Guard(rxgo.FromChannel(chs[i]))
 		}
 		go distribute(ctx, src, chs, distribution)
 		for _, g := range groups {
@@ -144,7 +140,7 @@ func distribute(ctx context.Context, src rxgo.Observable, chs []chan rxgo.Item, 
 				return
 			}
 			var idx int
-			if perr := Call(func() { idx = distribution(item) }); perr != nil {
+			if perr := catch(func() { idx = distribution(item) }); perr != nil {
 				fail(rxgo.Error(perr))
 				return
 			}
@@ -193,7 +189,7 @@ func groupByDynamic(src rxgo.Observable, distribution func(rxgo.Item) string, op
 					return
 				}
 				var key string
-				if perr := Call(func() { key = distribution(item) }); perr != nil {
+				if perr := catch(func() { key = distribution(item) }); perr != nil {
 					fail(rxgo.Error(perr))
 					return
 				}
@@ -201,7 +197,7 @@ func groupByDynamic(src rxgo.Observable, distribution func(rxgo.Item) string, op
 				if !found {
 					ch = make(chan rxgo.Item)
 					chs[key] = ch
-					group := rxgo.GroupedObservable{Observable: Wrap(rxgo.FromChannel(ch)), Key: key}
+					group := rxgo.GroupedObservable{Observable: Guard(rxgo.FromChannel(ch)), Key: key}
 					if !rxgo.Of(group).SendContext(ctx, next) {
 						return
 					}

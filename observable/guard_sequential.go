@@ -1,4 +1,4 @@
-package safe
+package observable
 
 import (
 	"context"
@@ -50,7 +50,7 @@ func sequential(src rxgo.Observable, newStep func() step) rxgo.Observable {
 
 // filterStep emits the values p accepts.
 func filterStep(p rxgo.Predicate) func() step {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func() step {
 		return func(v any) (rxgo.Item, bool, bool) {
 			ok, err := eval(v)
@@ -65,7 +65,7 @@ func filterStep(p rxgo.Predicate) func() step {
 // skipWhileStep drops values while p accepts them, then emits every value
 // without calling p again.
 func skipWhileStep(p rxgo.Predicate) func() step {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func() step {
 		skipping := true
 		return func(v any) (rxgo.Item, bool, bool) {
@@ -87,7 +87,7 @@ func skipWhileStep(p rxgo.Predicate) func() step {
 // takeWhileStep emits values while p accepts them and completes at the
 // first it rejects.
 func takeWhileStep(p rxgo.Predicate) func() step {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func() step {
 		return func(v any) (rxgo.Item, bool, bool) {
 			ok, err := eval(v)
@@ -102,7 +102,7 @@ func takeWhileStep(p rxgo.Predicate) func() step {
 // takeUntilStep emits each value, then completes if p accepts it. A value
 // on which p panics is not emitted.
 func takeUntilStep(p rxgo.Predicate) func() step {
-	eval := Predicate(p)
+	eval := guardPredicate(p)
 	return func() step {
 		return func(v any) (rxgo.Item, bool, bool) {
 			ok, err := eval(v)

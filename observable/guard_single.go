@@ -1,4 +1,4 @@
-package safe
+package observable
 
 import "github.com/reactivex/rxgo/v2"
 
@@ -31,7 +31,7 @@ func (g *guardedSingle) Get(opts ...rxgo.Option) (rxgo.Item, error) { return g.b
 
 // Map is rxgo's Single.Map with apply run under recover.
 func (g *guardedSingle) Map(apply rxgo.Func, opts ...rxgo.Option) rxgo.Single {
-	return wrapSingle(func() rxgo.Single { return g.build().Map(Func(apply), opts...) })
+	return wrapSingle(func() rxgo.Single { return g.build().Map(guardFunc(apply), opts...) })
 }
 
 // Run is rxgo's Single.Run.
@@ -59,7 +59,7 @@ func (g *guardedOptional) Get(opts ...rxgo.Option) (rxgo.Item, error) {
 
 // Map is rxgo's OptionalSingle.Map with apply run under recover.
 func (g *guardedOptional) Map(apply rxgo.Func, opts ...rxgo.Option) rxgo.OptionalSingle {
-	return wrapOptional(func() rxgo.OptionalSingle { return g.build().Map(Func(apply), opts...) })
+	return wrapOptional(func() rxgo.OptionalSingle { return g.build().Map(guardFunc(apply), opts...) })
 }
 
 // Run is rxgo's OptionalSingle.Run.

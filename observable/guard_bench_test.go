@@ -1,12 +1,10 @@
-package safe_test
+package observable
 
 import (
 	"context"
 	"testing"
 
 	"github.com/reactivex/rxgo/v2"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // BenchmarkChain measures the cost of the guard on a Map and a Filter over
@@ -21,7 +19,7 @@ func BenchmarkChain(b *testing.B) {
 		wrap func(rxgo.Observable) rxgo.Observable
 	}{
 		{"rxgo", func(o rxgo.Observable) rxgo.Observable { return o }},
-		{"guarded", safe.Wrap},
+		{"guarded", Guard},
 	} {
 		b.Run(bc.name+"/Map", func(b *testing.B) {
 			for b.Loop() {

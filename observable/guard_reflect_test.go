@@ -1,4 +1,4 @@
-package safe_test
+package observable
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/reactivex/rxgo/v2"
 	"go.uber.org/goleak"
-
-	"github.com/rxsse/rxsse/internal/safe"
 )
 
 // takesFunc reports whether one of m's parameters is a function.
@@ -168,16 +166,16 @@ func TestEveryMethodTakingAFunctionTurnsItsPanicIntoAPanicError(t *testing.T) {
 			if m == "Join" {
 				// rxgo's Join observes its inputs without a context: only a
 				// source that ends by itself lets its goroutines finish.
-				return safe.Wrap(rxgo.Just(1)())
+				return Guard(rxgo.Just(1)())
 			}
 			// Two values for Max and Min, an error for Retry and OnError*.
-			return safe.Wrap(rxgo.Just(1, 2, errBoom)())
+			return Guard(rxgo.Just(1, 2, errBoom)())
 		}},
 		{"Single", reflect.TypeFor[rxgo.Single](), func(string) any {
-			return safe.Wrap(rxgo.Just(1)()).Count()
+			return Guard(rxgo.Just(1)()).Count()
 		}},
 		{"OptionalSingle", reflect.TypeFor[rxgo.OptionalSingle](), func(string) any {
-			return safe.Wrap(rxgo.Just(1)()).First()
+			return Guard(rxgo.Just(1)()).First()
 		}},
 	}
 	for _, rcv := range receivers {
@@ -227,7 +225,7 @@ func TestEveryMethodTakingAFunctionTurnsItsPanicIntoAPanicError(t *testing.T) {
 // guarded in turn, or a chain would lose its guard after the first operator.
 func TestEveryResultIsGuarded(t *testing.T) {
 	// rxgo's Singles can be observed once only: make one per call.
-	src := func() rxgo.Observable { return safe.Wrap(rxgo.Just(1, 2)()) }
+	src := func() rxgo.Observable { return Guard(rxgo.Just(1, 2)()) }
 	guardedTypes := []reflect.Type{
 		reflect.TypeOf(src()),
 		reflect.TypeOf(src().Count()),
