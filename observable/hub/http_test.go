@@ -623,6 +623,7 @@ func TestABurstPastTheLagBoundLosesNothingOnTheDefaults(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	results := make(chan error, clients)
+	progress := make(chan struct{}, 1) // a client got events: the run is slow, not stuck
 	for c := range clients {
 		events := eventsource.Observe(ctx, srv.URL+"/events", eventsource.WithClient(httpClient), eventsource.WithRetry(0))
 		ch := events.Observe(rxgo.WithContext(ctx))
@@ -643,6 +644,12 @@ func TestABurstPastTheLagBoundLosesNothingOnTheDefaults(t *testing.T) {
 					if next++; next == burst {
 						return nil
 					}
+					if next%500 == 0 {
+						select {
+						case progress <- struct{}{}:
+						default:
+						}
+					}
 				}
 				return fmt.Errorf("client %d: stream ended after %d events", c, next)
 			}()
@@ -659,22 +666,28 @@ func TestABurstPastTheLagBoundLosesNothingOnTheDefaults(t *testing.T) {
 	close(busy)
 	timeout := time.NewTimer(stuck)
 	defer timeout.Stop()
-	for range clients {
+	for done := 0; done < clients; {
 		select {
 		case err := <-results:
 			if err != nil {
 				t.Error(err)
 			}
+			done++
+		case <-progress:
+			timeout.Reset(stuck)
 		case <-timeout.C:
-			t.Fatal("a client did not get every event")
+			t.Fatalf("no client got an event for %v, and %d of %d did not get every event", stuck, clients-done, clients)
 		}
 	}
 	cancel()
 	obs.mu.Lock()
 	cut, gaps := obs.ended[hub.EndCutOff], obs.gaps
 	obs.mu.Unlock()
-	if cut != clients {
-		t.Errorf("%d clients were cut off, want all %d", cut, clients)
+	// Nearly every client is cut off before its first event; one whose
+	// handler took a first batch before its write blocked may be ahead of
+	// the lag bound and not cut.
+	if cut < clients/2 {
+		t.Errorf("%d clients were cut off, want most of the %d: the test did not test the cut-off", cut, clients)
 	}
 	if gaps != 0 {
 		t.Errorf("%d resumes were gaps", gaps)
