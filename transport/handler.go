@@ -45,13 +45,13 @@ func Handler(source func(*http.Request) rxgo.Observable, opts ...Option) http.Ha
 // HandlerE is Handler for a source that can fail before its stream starts,
 // like a NestJS handler returning Promise<Observable>: the source runs on
 // the request's goroutine before anything is sent, and an error it returns
-// is always the HTTP status of the response (through WithErrorMapper and
-// WithErrorFilter), however long it took and whatever the load.
+// is always the HTTP status of the response (through WithErrorFilter),
+// however long it took and whatever the load.
 //
 //	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
 //		room, err := rooms.Find(r.Context(), r.PathValue("room"))
 //		if err != nil {
-//			return nil, err // 404 if err is, or maps to, an HTTPError with 404
+//			return nil, err // 404 if err is, or is filtered into, an HTTPError with 404
 //		}
 //		return room.Messages(), nil
 //	})
@@ -637,11 +637,13 @@ func (s *stream) end() {
 // fail ends the stream with err: an HTTP error response when nothing was
 // committed yet, an error frame otherwise.
 func (s *stream) fail(err error) {
-	if s.cfg.mapError != nil {
-		err = s.mapError(err)
+	var given error // the error the filter replaced, if it did
+	if s.cfg.filter != nil && !reconnects(err) {
+		if f := s.filter(err); f != nil {
+			given, err = err, f
+		}
 	}
-	var rc Reconnecter
-	if errors.As(err, &rc) && rc.Reconnect() {
+	if reconnects(err) {
 		s.log(slog.LevelInfo, "sse: stream ended for the client to reconnect", "err", err, "events", s.events)
 		if !s.committed {
 			s.buf, s.pending = s.buf[:0], 0
@@ -650,66 +652,57 @@ func (s *stream) fail(err error) {
 		s.flush()
 		return
 	}
-	status, message, safe := classify(err)
+	status, message, body, safe := classify(err)
 	if !safe || status >= 500 {
-		s.log(slog.LevelError, "sse: stream failed", "err", err, "status", status, "committed", s.committed)
+		s.logFailure(slog.LevelError, "sse: stream failed", err, given, status)
 	} else if s.logs(slog.LevelInfo) {
-		s.log(slog.LevelInfo, "sse: stream ended with an HTTP error", "err", err, "status", status, "committed", s.committed)
-	}
-	var body any
-	if fs, fb, ok := s.filter(err); ok {
-		status, body = validStatus(fs), fb
-	} else if s.committed {
-		body = message
-	} else {
-		body = nestBody(status, message)
+		s.logFailure(slog.LevelInfo, "sse: stream ended with an HTTP error", err, given, status)
 	}
 	if !s.committed {
+		if body == nil {
+			body = nestBody(status, message)
+		}
 		s.buf, s.pending = s.buf[:0], 0
 		writeJSON(s.w, s.r, status, body)
 		return
 	}
-	if body != nil {
-		s.errorFrame(body)
+	if body == nil {
+		body = message
 	}
+	s.errorFrame(body)
 	s.flush()
 }
 
-// mapError applies the WithErrorMapper function to err; nil keeps err. A
-// panic in the mapper is recovered, logged with the error it was mapping,
-// and becomes the *observable.PanicError that the client then sees as any
-// unexpected error (a 500, or an error frame), as a panic in an interceptor
-// does.
-func (s *stream) mapError(err error) (mapped error) {
-	defer func() {
-		if v := recover(); v != nil {
-			mapped = recovered(v)
-			s.log(slog.LevelError, "sse: error mapper panicked", "panic", v, "err", err)
-		}
-	}()
-	if m := s.cfg.mapError(err); m != nil {
-		return m
+// logFailure logs the error a stream ends with and, when the error filter
+// replaced it, the error the filter was given.
+func (s *stream) logFailure(level slog.Level, msg string, err, given error, status int) {
+	args := []any{"err", err, "status", status, "committed", s.committed}
+	if given != nil {
+		args = append(args, "filtered", given)
 	}
-	return err
+	s.log(level, msg, args...)
 }
 
-// filter asks the error filter, if any, what the client sees. A panic in
-// the filter falls back to the default handling.
-func (s *stream) filter(err error) (status int, body any, ok bool) {
-	if s.cfg.filter == nil {
-		return 0, nil, false
-	}
+// reconnects reports whether err asks the client to reconnect (see
+// Reconnecter).
+func reconnects(err error) bool {
+	var rc Reconnecter
+	return errors.As(err, &rc) && rc.Reconnect()
+}
+
+// filter returns what the WithErrorFilter function answers for err, nil
+// to keep err. A panic in the filter is recovered, logged with the error it
+// was given, and becomes the *observable.PanicError that the client then
+// sees as any unexpected error (a 500, or an error frame), as a panic in an
+// interceptor does.
+func (s *stream) filter(err error) (filtered error) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log(slog.LevelError, "sse: error filter panicked", "panic", v)
-			status, body, ok = 0, nil, false
+			filtered = recovered(v)
+			s.log(slog.LevelError, "sse: error filter panicked", "panic", v, "err", err)
 		}
 	}()
-	status, body = s.cfg.filter(s.r, err, s.committed)
-	return status, body, status != 0
+	return s.cfg.filter(s.r, err)
 }
 
 // errorFrame appends the "event: error" frame. It takes the next auto id

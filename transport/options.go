@@ -43,8 +43,7 @@ type config struct {
 	autoID       bool
 	writeTimeout time.Duration
 	maxEventSize int
-	mapError     func(error) error
-	filter       ErrorFilter
+	filter       func(*http.Request, error) error
 	interceptors []Interceptor
 	logger       *slog.Logger
 	encoderOpts  []encoder.Option
@@ -110,16 +109,26 @@ func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.write
 // the cap.
 func WithMaxEventSize(n int) Option { return func(c *config) { c.maxEventSize = n } }
 
-// WithErrorMapper maps every error the stream reports before the transport
-// classifies it, for instance to turn a storage "not found" into
-// NewHTTPError(http.StatusNotFound, ...). A mapper that returns nil keeps
-// the original error. A panic in f is recovered and logged, and the client
-// sees an internal error: a 500 before the stream, an error frame after.
-func WithErrorMapper(f func(error) error) Option { return func(c *config) { c.mapError = f } }
-
-// WithErrorFilter sets the filter that decides what clients see for an
-// error (see ErrorFilter). It runs after WithErrorMapper.
-func WithErrorFilter(f ErrorFilter) Option { return func(c *config) { c.filter = f } }
+// WithErrorFilter sets the function that decides what clients see for an
+// error that ends a stream, as a NestJS exception filter does. f gets the
+// request and the error and returns the error to answer with in its place,
+// typically an *HTTPError: a storage "not found" becomes
+// NewHTTPError(http.StatusNotFound, "no such room"), which the client gets
+// as a 404 with NestJS's JSON body before the stream and as an error frame
+// saying "no such room" after it; an HTTPError's Body replaces either. A
+// nil result keeps err, and so does the default handling: an HTTPError as
+// described, any other error with a StatusCode() int method as its status
+// and the status text, anything else as a 500 "Internal server error".
+//
+// f sees every error the stream ends with except those that ask the client
+// to reconnect (Reconnecter); its result may be one. What the client sees
+// decides what is logged, as for an unfiltered error: an HTTPError under
+// 500 at Info, anything else at Error, with the error f was given. A panic
+// in f is recovered and logged, and the client sees an internal error: a
+// 500 before the stream, an error frame after.
+func WithErrorFilter(f func(r *http.Request, err error) error) Option {
+	return func(c *config) { c.filter = f }
+}
 
 // WithInterceptors appends interceptors to the route's (see Interceptor).
 // Interceptors given earlier, or in an earlier call, are outer: the first
