@@ -26,16 +26,16 @@ func TestPreStreamErrorsAreTheirStatusUnderCPUSaturation(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	quiet, _ := newLogger()
 	mux := http.NewServeMux()
-	// A lookup that takes a while, then fails: HandlerE's error.
-	mux.Handle("/lookup", transport.HandlerE(func(*http.Request) (rxgo.Observable, error) {
+	// A lookup that takes a while, then fails: a fallible source's error.
+	mux.Handle("/lookup", transport.Handler(func(*http.Request) (rxgo.Observable, error) {
 		time.Sleep(time.Millisecond) // the lookup's own work
 		return nil, errNoRoom
 	}, transport.WithLogger(quiet)))
-	// The seed form and HandlerE returning rxgo.Thrown: ready at once.
+	// The seed form and the fallible form returning rxgo.Thrown: ready at once.
 	mux.Handle("/thrown", transport.Handler(func(*http.Request) rxgo.Observable {
 		return rxgo.Thrown(errNoRoom)
 	}, transport.WithLogger(quiet)))
-	mux.Handle("/thrown-e", transport.HandlerE(func(*http.Request) (rxgo.Observable, error) {
+	mux.Handle("/thrown-e", transport.Handler(func(*http.Request) (rxgo.Observable, error) {
 		return rxgo.Thrown(errNoRoom), nil
 	}, transport.WithLogger(quiet)))
 	ts := serve(t, mux)
@@ -94,10 +94,10 @@ func TestPreStreamErrorsAreTheirStatusUnderCPUSaturation(t *testing.T) {
 	}
 }
 
-func TestHandlerEErrorsGoThroughTheFilter(t *testing.T) {
+func TestAFallibleSourcesErrorsGoThroughTheFilter(t *testing.T) {
 	errMissing := errors.New("storage: missing")
 	quiet, _ := newLogger()
-	h := transport.HandlerE(func(*http.Request) (rxgo.Observable, error) { return nil, errMissing },
+	h := transport.Handler(func(*http.Request) (rxgo.Observable, error) { return nil, errMissing },
 		transport.WithLogger(quiet),
 		transport.WithErrorFilter(func(_ *http.Request, err error) error {
 			if errors.Is(err, errMissing) {
@@ -262,6 +262,28 @@ func TestRecoveredPanicsAreObservablePanicErrors(t *testing.T) {
 	var pe *observable.PanicError
 	if !errors.As(got, &pe) || pe.Value != "boom" {
 		t.Errorf("the filter saw %T %v, want an *observable.PanicError of \"boom\"", got, got)
+	}
+}
+
+func TestHandlerPanicsOnANilSource(t *testing.T) {
+	for name, build := range map[string]func(){
+		"the seed form": func() {
+			var f func(*http.Request) rxgo.Observable
+			transport.Handler(f)
+		},
+		"the fallible form": func() {
+			var f func(*http.Request) (rxgo.Observable, error)
+			transport.Handler(f)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if got := recover(); got != "transport: Handler: nil source" {
+					t.Errorf("panic %v, want the nil source named", got)
+				}
+			}()
+			build()
+		})
 	}
 }
 

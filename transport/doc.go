@@ -8,16 +8,16 @@
 //			})
 //	}))
 //
-// # Errors before the stream: HandlerE
+// # Errors before the stream: a fallible source
 //
-// A route that must look something up before it can stream (a room, a
-// user, a cursor) uses HandlerE, NestJS's handler returning
-// Promise<Observable>. The source runs on the request's goroutine before
-// anything is sent; an error it returns is always the HTTP status of the
-// response, through WithErrorFilter, however long the
-// lookup took and whatever the load:
+// Handler takes either form of Source. A route that must look something up
+// before it can stream (a room, a user, a cursor) returns an error as well,
+// NestJS's handler returning Promise<Observable>. The source runs on the
+// request's goroutine before anything is sent; an error it returns is
+// always the HTTP status of the response, through WithErrorFilter, however
+// long the lookup took and whatever the load:
 //
-//	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+//	transport.Handler(func(r *http.Request) (rxgo.Observable, error) {
 //		room, err := rooms.Find(r.Context(), r.PathValue("room"))
 //		if err != nil {
 //			return nil, err // a *HTTPError with 404, or filtered into one
@@ -25,8 +25,8 @@
 //		return room.Messages(), nil
 //	})
 //
-// With Handler, an error is an HTTP status only when it is the first item
-// and ready at once (rxgo.Thrown, a pull.Source whose error is ready); the
+// Otherwise an error is an HTTP status only when it is the first item and
+// ready at once (rxgo.Thrown, a pull.Source whose error is ready); the
 // transport does not wait for a first item, so the headers go out at once.
 // An error that comes later, after any amount of time, is an
 // "event: error" frame: browsers treat an HTTP error status as fatal and

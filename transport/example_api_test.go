@@ -26,9 +26,11 @@ func fetch(url string) {
 	fmt.Printf("%d %q\n", resp.StatusCode, body)
 }
 
-func ExampleHandlerE() {
+func ExampleHandler_fallible() {
+	// The source looks the room up first: its error is the response's
+	// status, however long the lookup takes.
 	rooms := map[string][]any{"go": {"hello", "gophers"}}
-	h := transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+	h := transport.Handler(func(r *http.Request) (rxgo.Observable, error) {
 		msgs, ok := rooms[r.URL.Query().Get("room")]
 		if !ok {
 			return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")

@@ -22,41 +22,57 @@ import (
 	"github.com/rxsse/rxsse/observable"
 )
 
+// Source is the function a route serves, called once per request: one
+// that returns the request's stream, as a NestJS @Sse() method returns an
+// Observable, or one that can fail before the stream starts, as a NestJS
+// handler returning Promise<Observable> can.
+type Source interface {
+	func(*http.Request) rxgo.Observable | func(*http.Request) (rxgo.Observable, error)
+}
+
 // Handler serves the observable that source returns as a text/event-stream
 // response. Per request it calls source once, subscribes once with a
 // context that ends when the client goes away, the server shuts down (see
 // CancelOnShutdown) or the stream ends, and writes every item until the
-// observable completes, fails, or the client leaves.
+// observable completes, fails, or the client leaves. It panics if source is
+// nil.
 //
 // Items of type encoder.MessageEvent (or a pointer to one) are written as
 // they are; any other value becomes the Data of a MessageEvent. An error
 // item ends the stream: as an HTTP error response if it is ready at once
-// (rxgo.Thrown), as an "event: error" frame otherwise (see HTTPError). A
-// source that must decide the status after some work (a lookup) should use
-// HandlerE, where a returned error is always the status.
+// (rxgo.Thrown), as an "event: error" frame otherwise (see HTTPError).
 //
-// A HEAD request gets the headers a GET would get: the source is called
-// (sources are cold, and HandlerE's error is still the status) but never
-// subscribed to.
-func Handler(source func(*http.Request) rxgo.Observable, opts ...Option) http.Handler {
-	return newHandler(func(r *http.Request) (rxgo.Observable, error) { return source(r), nil }, opts)
-}
-
-// HandlerE is Handler for a source that can fail before its stream starts,
-// like a NestJS handler returning Promise<Observable>: the source runs on
-// the request's goroutine before anything is sent, and an error it returns
-// is always the HTTP status of the response (through WithErrorFilter),
-// however long it took and whatever the load.
+// A source that must decide the status after some work (a lookup) returns
+// an error as well, like a NestJS handler returning Promise<Observable>:
+// it runs on the request's goroutine before anything is sent, and an error
+// it returns is always the HTTP status of the response (through
+// WithErrorFilter), however long it took and whatever the load.
 //
-//	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+//	transport.Handler(func(r *http.Request) (rxgo.Observable, error) {
 //		room, err := rooms.Find(r.Context(), r.PathValue("room"))
 //		if err != nil {
 //			return nil, err // 404 if err is, or is filtered into, an HTTPError with 404
 //		}
 //		return room.Messages(), nil
 //	})
-func HandlerE(source func(*http.Request) (rxgo.Observable, error), opts ...Option) http.Handler {
-	return newHandler(source, opts)
+//
+// A HEAD request gets the headers a GET would get: the source is called
+// (sources are cold, and a source's error is still the status) but never
+// subscribed to.
+func Handler[F Source](source F, opts ...Option) http.Handler {
+	var open func(*http.Request) (rxgo.Observable, error)
+	switch f := any(source).(type) {
+	case func(*http.Request) rxgo.Observable:
+		if f != nil {
+			open = func(r *http.Request) (rxgo.Observable, error) { return f(r), nil }
+		}
+	case func(*http.Request) (rxgo.Observable, error):
+		open = f
+	}
+	if open == nil {
+		panic("transport: Handler: nil source")
+	}
+	return newHandler(open, opts)
 }
 
 type handler struct {

@@ -17,8 +17,8 @@
 //	}
 //
 // ObserveRequest opens a stream from an *http.Request instead: another
-// method and a body (a POST stream, as controller.SseMethod serves), or
-// headers of its own. The body is sent again on every reconnect, through
+// method and a body (a POST stream, as a controller's Sse("POST /path", ...)
+// serves), or headers of its own. The body is sent again on every reconnect, through
 // req.GetBody:
 //
 //	req, _ := http.NewRequest(http.MethodPost, "https://example.com/rooms/7/events",
