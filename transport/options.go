@@ -8,15 +8,15 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 )
 
-// Defaults for the options. They are the safe choices for a public server.
+// Defaults for the options, the safe choices for a public server.
 const (
-	// DefaultHeartbeat is how long a stream may stay idle before the
+	// defaultHeartbeat is how long a stream may stay idle before the
 	// transport sends a comment line to keep proxies and clients from
 	// timing it out.
-	DefaultHeartbeat = 15 * time.Second
-	// DefaultWriteTimeout bounds each write to the client, so a stalled
+	defaultHeartbeat = 15 * time.Second
+	// defaultWriteTimeout bounds each write to the client, so a stalled
 	// client cannot hold a stream (and its subscription) for ever.
-	DefaultWriteTimeout = 30 * time.Second
+	defaultWriteTimeout = 30 * time.Second
 )
 
 const (
@@ -53,9 +53,9 @@ type config struct {
 func newConfig(opts []Option) config {
 	c := config{
 		status:       http.StatusOK,
-		heartbeat:    DefaultHeartbeat,
+		heartbeat:    defaultHeartbeat,
 		autoID:       true,
-		writeTimeout: DefaultWriteTimeout,
+		writeTimeout: defaultWriteTimeout,
 		maxEventSize: encoder.DefaultMaxEventSize,
 	}
 	for _, o := range opts {
@@ -74,8 +74,9 @@ func newConfig(opts []Option) config {
 func WithStatus(code int) Option { return func(c *config) { c.status = code } }
 
 // WithHeartbeat sends a comment line whenever the stream has been idle for
-// d; every event restarts the wait. Zero or less turns heartbeats off. The
-// default is DefaultHeartbeat.
+// d (15 seconds by default), so that proxies and clients do not time an
+// idle stream out; every event restarts the wait. Zero or less turns
+// heartbeats off.
 func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbeat = d } }
 
 // WithRetry writes a "retry:" field once at the start of the stream, telling
@@ -88,8 +89,9 @@ func WithRetry(d time.Duration) Option { return func(c *config) { c.retry = d } 
 // which gets no id.
 func WithAutoID(on bool) Option { return func(c *config) { c.autoID = on } }
 
-// WithWriteTimeout bounds each write to the client (DefaultWriteTimeout by
-// default): a write that makes no progress for d is cut (on HTTP/1.x, where
+// WithWriteTimeout bounds each write to the client (30 seconds by default),
+// so that a stalled client cannot hold a stream and its subscription for
+// ever: a write that makes no progress for d is cut (on HTTP/1.x, where
 // the deadline is pushed forward only once half of it is used, after
 // between d/2 and d). Deadlines are set through http.ResponseController and
 // never cut an idle stream, and http.Server.WriteTimeout does not cut

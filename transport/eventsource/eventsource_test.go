@@ -18,6 +18,10 @@ import (
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
+// defaultRetry is the reconnection time WithRetry documents as its
+// default, the 3 seconds browsers use.
+const defaultRetry = 3 * time.Second
+
 // serve starts s on an in-memory ssetest server, closed when the test ends.
 // Inside a synctest bubble the whole exchange runs in virtual time.
 func serve(t *testing.T, h http.Handler) *ssetest.Server {
@@ -67,7 +71,7 @@ func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 				t.Errorf("request %d: headers %v", i, r.header)
 			}
 			// Each stream ends at once: the reconnects come the default 3 s apart.
-			if want := start.Add(time.Duration(i) * eventsource.DefaultRetry); !r.at.Equal(want) {
+			if want := start.Add(time.Duration(i) * defaultRetry); !r.at.Equal(want) {
 				t.Errorf("request %d came at +%v, want +%v", i, r.at.Sub(start), want.Sub(start))
 			}
 		}
@@ -75,8 +79,8 @@ func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 			t.Errorf("%d opens reported, want 3", len(w.opens))
 		}
 		for range 2 {
-			if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != eventsource.DefaultRetry {
-				t.Errorf("reported %v, retry in %v; want ErrStreamEnded, retry in %v", r.err, r.retryIn, eventsource.DefaultRetry)
+			if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != defaultRetry {
+				t.Errorf("reported %v, retry in %v; want ErrStreamEnded, retry in %v", r.err, r.retryIn, defaultRetry)
 			}
 		}
 		w.noErrorYet(t)
@@ -228,7 +232,7 @@ func TestWithMaxAttemptsGivesUpAfterThatManyFailuresInARow(t *testing.T) {
 			t.Errorf("%d requests, want 3", n)
 		}
 		// The first retry waits the reconnection time, the second doubles it.
-		for _, want := range []time.Duration{eventsource.DefaultRetry, 2 * eventsource.DefaultRetry} {
+		for _, want := range []time.Duration{defaultRetry, 2 * defaultRetry} {
 			if r := w.nextError(t); r.retryIn != want {
 				t.Errorf("retry in %v, want %v", r.retryIn, want)
 			}
@@ -316,7 +320,7 @@ func TestTheReadTimeoutCoversTheWaitForTheResponse(t *testing.T) {
 			t.Errorf("reported %v, want ErrReadTimeout", r.err)
 		}
 		reqs := cs.requests()
-		if gap := reqs[1].at.Sub(reqs[0].at); gap != 5*time.Second+eventsource.DefaultRetry {
+		if gap := reqs[1].at.Sub(reqs[0].at); gap != 5*time.Second+defaultRetry {
 			t.Errorf("reconnected %v after the first request, want the 5 s timeout + 3 s", gap)
 		}
 	})
@@ -355,11 +359,11 @@ func TestAFakeClockDrivesTheReconnectionWait(t *testing.T) {
 	items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
 		eventsource.WithClock(clock), eventsource.WithOnError(w.onError)).Observe()
 	nextEvent(t, items)
-	if r := w.nextError(t); r.retryIn != eventsource.DefaultRetry {
-		t.Fatalf("retry in %v, want %v", r.retryIn, eventsource.DefaultRetry)
+	if r := w.nextError(t); r.retryIn != defaultRetry {
+		t.Fatalf("retry in %v, want %v", r.retryIn, defaultRetry)
 	}
 	clock.BlockUntil(1) // the client waits on its timer
-	clock.Advance(eventsource.DefaultRetry - time.Millisecond)
+	clock.Advance(defaultRetry - time.Millisecond)
 	now, stop := context.WithCancel(t.Context())
 	stop()
 	if clock.BlockUntilContext(now, 1) != nil {

@@ -11,12 +11,12 @@ import (
 
 // Defaults for the options.
 const (
-	// DefaultRetry is the reconnection time until the stream sets one with
+	// defaultRetry is the reconnection time until the stream sets one with
 	// a retry field: 3 s, what browsers use.
-	DefaultRetry = 3 * time.Second
-	// DefaultMaxBackoff caps the exponential backoff between failed
+	defaultRetry = 3 * time.Second
+	// defaultMaxBackoff caps the exponential backoff between failed
 	// attempts (see WithBackoff).
-	DefaultMaxBackoff = 30 * time.Second
+	defaultMaxBackoff = 30 * time.Second
 )
 
 // Option configures Observe and ObserveRequest. Nil options are ignored.
@@ -41,8 +41,8 @@ func newConfig(opts []Option) config {
 	c := config{
 		client:       http.DefaultClient,
 		header:       http.Header{},
-		retry:        DefaultRetry,
-		maxBackoff:   DefaultMaxBackoff,
+		retry:        defaultRetry,
+		maxBackoff:   defaultMaxBackoff,
 		jitter:       equalJitter,
 		maxEventSize: encoder.DefaultMaxEventSize,
 		clock:        observable.RealClock{},
@@ -101,8 +101,8 @@ func WithLastEventID(id string) Option {
 }
 
 // WithRetry sets the reconnection time used until the stream sets one
-// with a retry field (DefaultRetry by default). A value of zero or less
-// keeps the default. Whatever the option or the stream say, the client
+// with a retry field (3 seconds by default, as in browsers). A value of
+// zero or less keeps the default. Whatever the option or the stream say, the client
 // waits at least 100 ms before a reconnect. This value is the client's own
 // and is not capped; a stream's retry field is, at WithBackoff's cap or 1
 // minute, whichever is longer, so that a server cannot keep its clients
@@ -116,7 +116,7 @@ func WithRetry(d time.Duration) Option {
 }
 
 // WithBackoff caps the exponential backoff between consecutive attempts
-// that deliver no event (DefaultMaxBackoff by default): attempts that fail,
+// that deliver no event (30 seconds by default): attempts that fail,
 // and connections that open but end without an event (a server that
 // answers "retry: 0" and ends at once). The first reconnect waits the
 // reconnection time, as browsers do; each further such attempt in a row
