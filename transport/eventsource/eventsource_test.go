@@ -470,10 +470,14 @@ func TestHeadersAndTheInitialLastEventID(t *testing.T) {
 		cs := newConnServer(send("retry: 10\nid: 42\ndata: x\n\n"), hold())
 		srv := serve(t, cs)
 		ctx, cancel := context.WithCancel(t.Context())
-		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithHeader("Authorization", "Bearer token"),
-			eventsource.WithHeaders(http.Header{"X-Tenant": {"a", "b"}}),
-			eventsource.WithHeader("Last-Event-ID", "ignored: the client owns this header"),
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer token")
+		req.Header["X-Tenant"] = []string{"a", "b"}
+		req.Header.Set("Last-Event-ID", "ignored: the client owns this header")
+		items := eventsource.ObserveRequest(ctx, req, eventsource.WithClient(srv.Client()),
 			eventsource.WithLastEventID("41"),
 		).Observe()
 		if ev := nextEvent(t, items); ev.LastEventID != "42" {

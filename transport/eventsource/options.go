@@ -24,7 +24,6 @@ type Option func(*config)
 
 type config struct {
 	client       *http.Client
-	header       http.Header
 	lastEventID  string
 	retry        time.Duration
 	maxBackoff   time.Duration
@@ -40,7 +39,6 @@ type config struct {
 func newConfig(opts []Option) config {
 	c := config{
 		client:       http.DefaultClient,
-		header:       http.Header{},
 		retry:        defaultRetry,
 		maxBackoff:   defaultMaxBackoff,
 		jitter:       equalJitter,
@@ -67,27 +65,6 @@ func WithClient(c *http.Client) Option {
 	return func(cfg *config) {
 		if c != nil {
 			cfg.client = c
-		}
-	}
-}
-
-// WithHeader adds a header sent with every request to the stream's origin,
-// reconnects included, for instance Authorization. It replaces a header of
-// the same name in the request given to ObserveRequest, and may replace
-// Accept and Cache-Control, but not Last-Event-ID, which the client manages
-// (see WithLastEventID). These headers are never sent to another origin
-// (scheme, host and port) that a redirect leads to.
-func WithHeader(key, value string) Option {
-	return func(c *config) { c.header.Add(key, value) }
-}
-
-// WithHeaders adds every header of h, as WithHeader does.
-func WithHeaders(h http.Header) Option {
-	return func(c *config) {
-		for k, vs := range h {
-			for _, v := range vs {
-				c.header.Add(k, v)
-			}
 		}
 	}
 }

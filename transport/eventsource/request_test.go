@@ -60,9 +60,9 @@ func TestObserveRequestSendsItsMethodHeadersAndBodyOnEveryConnection(t *testing.
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Room", "7")
+		req.Header.Set("Authorization", "Bearer t")
 		req.Header.Set("Last-Event-ID", "dropped: the client manages it")
-		items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(srv.Client()),
-			eventsource.WithHeader("Authorization", "Bearer t"), nil).Observe()
+		items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(srv.Client()), nil).Observe()
 		req.Header.Set("X-Room", "changed after the call: not sent")
 		nextEvent(t, items)
 		nextEvent(t, items)
@@ -163,10 +163,12 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodPost, homeSrv.URL+"/here", strings.NewReader("body"))
 	req.Header.Set("Cookie", "session=1")
-	req.Header.Set("X-Trace", "t") // not a credential: it follows, as with net/http
-	items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(&http.Client{Transport: tr}),
-		eventsource.WithHeader("Authorization", "Bearer secret"),
-		eventsource.WithHeader("X-Api-Key", "k")).Observe()
+	req.Header.Set("Authorization", "Bearer secret")
+	req.Header.Set("X-Api-Key", "k")
+	req.Header["x-trace"] = []string{"t"}              // set past the canonical key: still the caller's
+	req.Header.Set("Content-Type", "text/plain")       // it says what the body is: it follows the body
+	req.Header.Set("Accept", "text/event-stream, */*") // the client's own, as the caller tuned it
+	items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(&http.Client{Transport: tr})).Observe()
 	nextEvent(t, items)
 	nextEvent(t, items)
 	if err := lastError(t, items); !errors.Is(err, eventsource.ErrNoContent) {
@@ -178,8 +180,9 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 		t.Fatalf("%d requests at home, want 2 (the request and the same-origin redirect)", len(homeReqs))
 	}
 	for i, r := range homeReqs {
-		if r.header.Get("Authorization") != "Bearer secret" || r.header.Get("X-Api-Key") != "k" || r.header.Get("Cookie") != "session=1" {
-			t.Errorf("home request %d (%s) lacks the credentials: %v", i, r.path, r.header)
+		if r.header.Get("Authorization") != "Bearer secret" || r.header.Get("X-Api-Key") != "k" ||
+			r.header.Get("Cookie") != "session=1" || r.header.Get("X-Trace") != "t" {
+			t.Errorf("home request %d (%s) lacks the caller's headers: %v", i, r.path, r.header)
 		}
 	}
 	otherReqs := other.requests()
@@ -187,12 +190,13 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 		t.Fatalf("%d requests at the other origin, want 3", len(otherReqs))
 	}
 	for i, r := range otherReqs {
-		for _, k := range []string{"Authorization", "X-Api-Key", "Cookie"} {
+		for _, k := range []string{"Authorization", "X-Api-Key", "Cookie", "X-Trace"} {
 			if v, ok := r.header[k]; ok {
 				t.Errorf("request %d to the other origin carried %s: %q", i, k, v)
 			}
 		}
-		if r.method != http.MethodPost || r.body != "body" || r.header.Get("X-Trace") != "t" || r.header.Get("Accept") != "text/event-stream" {
+		if r.method != http.MethodPost || r.body != "body" || r.header.Get("Content-Type") != "text/plain" ||
+			r.header.Get("Accept") != "text/event-stream, */*" || r.header.Get("Cache-Control") != "no-cache" {
 			t.Errorf("request %d to the other origin: %s body %q headers %v", i, r.method, r.body, r.header)
 		}
 	}
