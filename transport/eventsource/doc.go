@@ -64,8 +64,9 @@
 //     attempt that delivered none, then doubles the wait with each further
 //     attempt in a row that fails or ends without an event, with jitter, up
 //     to WithBackoff's cap (30 s by default). An event resets it: that is what
-//     "healthy" means here. WithBackoff(0) keeps only the floor;
-//     WithJitter makes waits deterministic.
+//     "healthy" means here. WithBackoff(0) keeps only the floor. The
+//     jitter picks each doubled wait at random between its half and all of
+//     it, never under the reconnection time.
 //   - A ceiling on the server's retry field: it counts for at most 1
 //     minute, or WithBackoff's cap if that is longer. A browser obeys
 //     "retry: 86400000" and waits a day; this client waits a minute.

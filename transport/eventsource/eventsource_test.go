@@ -31,9 +31,6 @@ func serve(t *testing.T, h http.Handler) *ssetest.Server {
 	return srv
 }
 
-// identity makes backoff waits deterministic.
-func identity(d time.Duration) time.Duration { return d }
-
 func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cs := newConnServer(
@@ -183,15 +180,14 @@ func TestRepeatedFailuresBackOffExponentiallyAndAnEventResetsIt(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithBackoff(10*time.Second), eventsource.WithJitter(identity),
-			eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithBackoff(10*time.Second), eventsource.WithOnError(w.onError)).Observe()
 		for _, want := range []string{"x", "up"} {
 			if ev := nextEvent(t, items); ev.Data != want {
 				t.Fatalf("got %+v, want data %q", ev, want)
 			}
 		}
 		s := time.Second
-		want := []time.Duration{
+		want := []time.Duration{ // before jitter
 			s,                                           // the stream ended with no event: the reconnection time
 			2 * s, 4 * s, 8 * s, 10 * s, 10 * s, 10 * s, // six failures more in a row, capped at 10 s
 			s, // a connection that delivered an event ended: back to the reconnection time
@@ -205,13 +201,13 @@ func TestRepeatedFailuresBackOffExponentiallyAndAnEventResetsIt(t *testing.T) {
 				t.Error("a nil error reported")
 			}
 		}
-		if !slices.Equal(got, want) {
-			t.Errorf("waits %v, want %v", got, want)
+		if !jittered(got, want, s) {
+			t.Errorf("waits %v, want %v with jitter", got, want)
 		}
 		reqs := cs.requests()
 		for i := 1; i < len(reqs); i++ {
-			if gap := reqs[i].at.Sub(reqs[i-1].at); gap != want[i-1] {
-				t.Errorf("request %d came %v after the previous one, want %v", i, gap, want[i-1])
+			if gap := reqs[i].at.Sub(reqs[i-1].at); gap != got[i-1] {
+				t.Errorf("request %d came %v after the previous one, want the %v reported", i, gap, got[i-1])
 			}
 		}
 	})
@@ -223,7 +219,7 @@ func TestWithMaxAttemptsGivesUpAfterThatManyFailuresInARow(t *testing.T) {
 		srv := serve(t, cs)
 		w := newWatcher()
 		items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithMaxAttempts(3), eventsource.WithJitter(identity), eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithMaxAttempts(3), eventsource.WithOnError(w.onError)).Observe()
 		err := lastError(t, items)
 		if !errors.Is(err, eventsource.ErrMaxAttempts) {
 			t.Fatalf("ended with %v, want ErrMaxAttempts", err)
@@ -232,10 +228,10 @@ func TestWithMaxAttemptsGivesUpAfterThatManyFailuresInARow(t *testing.T) {
 			t.Errorf("%d requests, want 3", n)
 		}
 		// The first retry waits the reconnection time, the second doubles it.
-		for _, want := range []time.Duration{defaultRetry, 2 * defaultRetry} {
-			if r := w.nextError(t); r.retryIn != want {
-				t.Errorf("retry in %v, want %v", r.retryIn, want)
-			}
+		want := []time.Duration{defaultRetry, 2 * defaultRetry}
+		got := []time.Duration{w.nextError(t).retryIn, w.nextError(t).retryIn}
+		if !jittered(got, want, defaultRetry) {
+			t.Errorf("retries in %v, want %v with jitter", got, want)
 		}
 		w.noErrorYet(t)
 	})

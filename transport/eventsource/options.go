@@ -27,7 +27,7 @@ type config struct {
 	lastEventID  string
 	retry        time.Duration
 	maxBackoff   time.Duration
-	jitter       func(time.Duration) time.Duration
+	jitter       func(time.Duration) time.Duration // equalJitter; the package's tests replace it
 	maxAttempts  int
 	readTimeout  time.Duration
 	maxEventSize int
@@ -93,34 +93,21 @@ func WithRetry(d time.Duration) Option {
 }
 
 // WithBackoff caps the exponential backoff between consecutive attempts
-// that deliver no event (30 seconds by default): attempts that fail,
-// and connections that open but end without an event (a server that
-// answers "retry: 0" and ends at once). The first reconnect waits the
-// reconnection time, as browsers do; each further such attempt in a row
-// doubles the wait (from the reconnection time, or 100 ms if that is
-// shorter), up to max, with jitter (see WithJitter); a connection that
-// delivers an event resets it. The wait is never shorter than the
-// reconnection time, even when that is longer than max, nor than 100 ms;
-// a retry field sets a reconnection time of at most max or 1 minute,
-// whichever is longer.
-// Zero or less turns backoff off: every reconnect waits the reconnection
-// time (at least 100 ms), as in a browser.
+// that deliver no event (30 seconds by default): attempts that fail, and
+// connections that open but end without an event (a server that answers
+// "retry: 0" and ends at once). The first reconnect waits the reconnection
+// time, as browsers do; each further such attempt in a row doubles the
+// wait (from the reconnection time, or 100 ms if that is shorter), up to
+// max, with jitter: the wait is random, between half the doubled wait and
+// all of it, which spreads out the reconnects of many clients that lost
+// the same server. A connection that delivers an event resets it. The wait
+// is never shorter than the reconnection time, even when that is longer
+// than max, nor than 100 ms; a retry field sets a reconnection time of at
+// most max or 1 minute, whichever is longer. Zero or less turns backoff
+// off: every reconnect waits the reconnection time (at least 100 ms), as
+// in a browser.
 func WithBackoff(max time.Duration) Option {
 	return func(c *config) { c.maxBackoff = max }
-}
-
-// WithJitter replaces the randomisation of backoff waits. f gets the
-// exponential wait d and returns the wait to use; the result is kept
-// between the reconnection time and d. The default returns a random
-// duration between d/2 and d ("equal jitter"), which spreads out the
-// reconnects of many clients that lost the same server. Tests pass the
-// identity function to make waits deterministic.
-func WithJitter(f func(d time.Duration) time.Duration) Option {
-	return func(c *config) {
-		if f != nil {
-			c.jitter = f
-		}
-	}
 }
 
 // WithMaxAttempts makes the client give up after n consecutive connection
