@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/reactivex/rxgo/v2"
 
@@ -130,6 +131,7 @@ type stream struct {
 	bufp      *[]byte // the pooled buffer buf came from
 	startID   string  // the pulled subscription's start position (pull.Starter)
 	nextID    uint64
+	idDigits  [20]byte // nextID in decimal, for numbered (20 digits hold any uint64)
 	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
 	events    int  // events written or pending
@@ -388,7 +390,7 @@ func (s *stream) appendItem(v any) bool {
 		err error
 	)
 	if numbered {
-		buf, err = s.enc.AppendEventWithID(s.buf, ev, s.nextID)
+		buf, err = s.enc.AppendEvent(s.buf, s.numbered(ev))
 	} else {
 		buf, err = s.enc.AppendEvent(s.buf, ev)
 	}
@@ -422,6 +424,18 @@ func (s *stream) appendItem(v any) bool {
 	s.events++
 	s.pending++
 	return true
+}
+
+// numbered returns ev with the next auto id, s.nextID in decimal, as its
+// ID. The digits are formatted into s.idDigits and the ID points at them
+// rather than at a string of its own, so numbering an event allocates
+// nothing: the ID is valid until the next call, and AppendEvent, which
+// copies it into the write buffer and keeps nothing, is done with it by
+// then.
+func (s *stream) numbered(ev encoder.MessageEvent) encoder.MessageEvent {
+	digits := strconv.AppendUint(s.idDigits[:0], s.nextID, 10)
+	ev.ID = unsafe.String(unsafe.SliceData(digits), len(digits))
+	return ev
 }
 
 // skip appends, in place of an event with this id that is over the size
@@ -734,7 +748,7 @@ func (s *stream) errorFrame(data any) {
 		err error
 	)
 	if s.cfg.autoID && s.autoLast {
-		buf, err = s.enc.AppendEventWithID(s.buf, frame, s.nextID)
+		buf, err = s.enc.AppendEvent(s.buf, s.numbered(frame))
 		s.nextID++
 	} else {
 		buf, err = s.enc.AppendEvent(s.buf, frame)
