@@ -78,7 +78,7 @@
 // To end a request with an HTTP error, return a *transport.HTTPError from
 // an SseE source, or an Observable whose first item is one:
 //
-//	return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")   // SseE
+//	return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")         // SseE
 //	return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room")) // Sse
 //
 // The client gets the status and NestJS's JSON body:
@@ -87,5 +87,7 @@
 //
 // An error that comes after the stream has started is sent as an "event:
 // error" frame instead, and any error that is not a *transport.HTTPError
-// shows clients only "Internal server error" (see package transport).
+// shows clients only "Internal server error" (see package transport);
+// transport.WithErrorFilter, on a route or through SseDefaults, turns
+// errors of your own into HTTPErrors.
 package controller

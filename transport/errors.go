@@ -12,8 +12,9 @@ import (
 // HTTPError is an error that carries an HTTP status and a message that is
 // safe to show to clients, NestJS's HttpException. Before the stream has
 // started it becomes the response status with a JSON body; after, its
-// message is sent in the error frame. Errors of any other type show clients
-// only "Internal server error".
+// message is sent in the error frame. Other errors show clients no message
+// of their own: the status text of their StatusCode() int method if they
+// have one, else 500 "Internal server error".
 type HTTPError struct {
 	// Status is the HTTP status code.
 	Status int
@@ -53,9 +54,9 @@ func (e *HTTPError) StatusCode() int { return e.Status }
 // Unwrap returns the cause.
 func (e *HTTPError) Unwrap() error { return e.Err }
 
-// ErrCannotFlush reports a ResponseWriter that cannot flush, usually one
+// errCannotFlush reports a ResponseWriter that cannot flush, usually one
 // wrapped by middleware that implements neither http.Flusher nor Unwrap.
-var ErrCannotFlush = errors.New("transport: the ResponseWriter cannot flush; middleware must implement http.Flusher or Unwrap")
+var errCannotFlush = errors.New("transport: the ResponseWriter cannot flush; middleware must implement http.Flusher or Unwrap")
 
 const internalMessage = "Internal server error"
 

@@ -59,7 +59,9 @@ type Source interface {
 //
 // A HEAD request gets the headers a GET would get: the source is called
 // (sources are cold, and a source's error is still the status) but never
-// subscribed to.
+// subscribed to. A ResponseWriter that cannot flush, because middleware
+// wrapped it without implementing http.Flusher or an Unwrap method, gets a
+// 500 and an error in the log that says so.
 func Handler[F Source](source F, opts ...Option) http.Handler {
 	var open func(*http.Request) (rxgo.Observable, error)
 	switch f := any(source).(type) {
@@ -163,7 +165,7 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 		defer stop()
 	}
 	if !canFlush(s.w) {
-		s.fail(ErrCannotFlush)
+		s.fail(errCannotFlush)
 		return
 	}
 	obs, err := s.open(source)

@@ -80,7 +80,8 @@ func WithStatus(code int) Option { return func(c *config) { c.status = code } }
 func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbeat = d } }
 
 // WithRetry writes a "retry:" field once at the start of the stream, telling
-// clients how long to wait before reconnecting.
+// clients how long to wait before reconnecting (none by default: browsers
+// then wait about 3 seconds).
 func WithRetry(d time.Duration) Option { return func(c *config) { c.retry = d } }
 
 // WithAutoID turns the per-connection id counter on or off. When on (the
@@ -123,11 +124,12 @@ func WithMaxEventSize(n int) Option { return func(c *config) { c.maxEventSize = 
 // and the status text, anything else as a 500 "Internal server error".
 //
 // f sees every error the stream ends with except those that ask the client
-// to reconnect (Reconnecter); its result may be one. What the client sees
-// decides what is logged, as for an unfiltered error: an HTTPError under
-// 500 at Info, anything else at Error, with the error f was given. A panic
-// in f is recovered and logged, and the client sees an internal error: a
-// 500 before the stream, an error frame after.
+// to reconnect (Reconnecter); its result may be one. The error f returns
+// decides how the failure is logged, as an unfiltered one would be (an
+// HTTPError under 500 at Info, anything else at Error), and the log shows
+// the error f was given too. A panic in f is recovered and logged, and the
+// client sees an internal error: a 500 before the stream, an error frame
+// after.
 func WithErrorFilter(f func(r *http.Request, err error) error) Option {
 	return func(c *config) { c.filter = f }
 }

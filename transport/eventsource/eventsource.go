@@ -60,12 +60,12 @@ func Observe(ctx context.Context, url string, opts ...Option) rxgo.Observable {
 // ErrBodyNotReplayable. The context of req is not used: ctx and the
 // subscription's context are.
 //
-// The headers of req never leave its origin (scheme, host and port): after
-// a redirect to another origin, neither the redirected request nor any
-// reconnect to where it led carries one of them, credentials or not, but
-// Accept, Cache-Control and, with a body, Content-Type; the client's own
-// Last-Event-ID still goes. A cookie jar set with WithClient still sends
-// the cookies of each host, as a browser does.
+// The headers of req never leave its origin (scheme, host and port), since
+// any of them may be a credential: after a redirect to another origin,
+// neither the redirected request nor any reconnect to where it led carries
+// one of them but Accept, Cache-Control and, with a body, Content-Type; the
+// client's own Last-Event-ID still goes. A cookie jar set with WithClient
+// still sends the cookies of each host, as a browser does.
 func ObserveRequest(ctx context.Context, req *http.Request, opts ...Option) rxgo.Observable {
 	cfg := newConfig(opts)
 	if ctx == nil {

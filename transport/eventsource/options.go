@@ -57,7 +57,7 @@ func newConfig(opts []Option) config {
 // (http.DefaultClient by default): its Transport, its cookie Jar (how a
 // browser would authenticate a stream), its redirect policy. The client is
 // used through a copy whose CheckRedirect calls c's, then removes the
-// credentials from a redirect to another origin (see ObserveRequest). Its
+// caller's headers from a redirect to another origin (see ObserveRequest). Its
 // Timeout must be zero, or it cuts every stream after that time (each cut
 // is a reconnect); bound silence with WithReadTimeout instead. A nil c
 // keeps the default.
