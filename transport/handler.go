@@ -133,7 +133,6 @@ type stream struct {
 	bufp      *[]byte // the pooled buffer buf came from
 	startID   string  // the pulled subscription's start position (pull.Starter)
 	nextID    uint64
-	idDigits  [20]byte // nextID in decimal, for numbered (20 digits hold any uint64)
 	autoLast  bool // the last id this stream wrote is the counter's
 	committed bool // status and headers are written
 	events    int  // events written or pending
@@ -143,6 +142,9 @@ type stream struct {
 	// deadline is the write deadline armed on an HTTP/1.x connection,
 	// which keeps it between writes (see write).
 	deadline time.Time
+	// idDigits holds nextID in decimal for numbered; 20 digits hold any
+	// uint64.
+	idDigits [20]byte
 
 	mu       sync.Mutex // guards the fields below, shared with shutdown
 	writing  bool       // a write to the connection is under way
