@@ -10,7 +10,7 @@ import (
 // tests of appendItem; nothing may make it write or fail.
 func newTestStream(nextID uint64) *stream {
 	cfg := newConfig(nil)
-	s := &stream{cfg: &cfg, enc: encoder.NewEncoder(nil), nextID: nextID}
+	s := &stream{cfg: &cfg, enc: &streamEncoder{Encoder: encoder.NewEncoder(nil)}, nextID: nextID}
 	s.grow()
 	return s
 }

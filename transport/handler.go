@@ -81,13 +81,21 @@ func Handler[F Source](source F, opts ...Option) http.Handler {
 type handler struct {
 	source   func(*http.Request) (rxgo.Observable, error)
 	cfg      config
-	encoders sync.Pool // of *encoder.Encoder, built with cfg.encoderOpts
+	encoders sync.Pool // of *streamEncoder, built with cfg.encoderOpts
 }
 
 func newHandler(source func(*http.Request) (rxgo.Observable, error), opts []Option) *handler {
 	h := &handler{source: source, cfg: newConfig(opts)}
-	h.encoders.New = func() any { return encoder.NewEncoder(nil, h.cfg.encoderOpts...) }
+	h.encoders.New = func() any { return &streamEncoder{Encoder: encoder.NewEncoder(nil, h.cfg.encoderOpts...)} }
 	return h
+}
+
+// streamEncoder is what a stream borrows from its handler's pool: an
+// encoder, and the scratch its auto ids are formatted into (see numbered),
+// pooled with it so that a stream costs no more memory for it.
+type streamEncoder struct {
+	*encoder.Encoder
+	digits [20]byte // 20 digits hold any uint64
 }
 
 // buffered is the Observe option that buffers every rxgo stage.
@@ -113,7 +121,7 @@ var (
 )
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	enc := h.encoders.Get().(*encoder.Encoder)
+	enc := h.encoders.Get().(*streamEncoder)
 	defer h.encoders.Put(enc)
 	s := &stream{cfg: &h.cfg, w: w, r: r, rc: *http.NewResponseController(w), enc: enc, nextID: 1}
 	s.serve(h.source)
@@ -125,7 +133,7 @@ type stream struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	rc     http.ResponseController
-	enc    *encoder.Encoder
+	enc    *streamEncoder
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
@@ -142,9 +150,6 @@ type stream struct {
 	// deadline is the write deadline armed on an HTTP/1.x connection,
 	// which keeps it between writes (see write).
 	deadline time.Time
-	// idDigits holds nextID in decimal for numbered; 20 digits hold any
-	// uint64.
-	idDigits [20]byte
 
 	mu       sync.Mutex // guards the fields below, shared with shutdown
 	writing  bool       // a write to the connection is under way
@@ -431,13 +436,13 @@ func (s *stream) appendItem(v any) bool {
 }
 
 // numbered returns ev with the next auto id, s.nextID in decimal, as its
-// ID. The digits are formatted into s.idDigits and the ID points at them
+// ID. The digits are formatted into s.enc.digits and the ID points at them
 // rather than at a string of its own, so numbering an event allocates
 // nothing: the ID is valid until the next call, and AppendEvent, which
 // copies it into the write buffer and keeps nothing, is done with it by
 // then.
 func (s *stream) numbered(ev encoder.MessageEvent) encoder.MessageEvent {
-	digits := strconv.AppendUint(s.idDigits[:0], s.nextID, 10)
+	digits := strconv.AppendUint(s.enc.digits[:0], s.nextID, 10)
 	ev.ID = unsafe.String(unsafe.SliceData(digits), len(digits))
 	return ev
 }
