@@ -126,13 +126,13 @@ func TestMountRegistersEveryRouteUnderItsPrefixWithItsMethod(t *testing.T) {
 		prefixed{routes{prefix: "events/", fn: func(r controller.Router) {
 			r.Sse("", just())
 			r.Sse("sse", just())
-			r.SseMethod(http.MethodPost, "/", just())
+			r.Sse("POST /", just())
 			r.Get("/list", text(""))
 			r.Post("/list", text(""))
 			r.Put("/list/{id}", text(""))
 			r.Patch("/list/{id}", text(""))
 			r.Delete("/list/{id}", text(""))
-			r.Handle(http.MethodOptions, "/list", text(""))
+			r.Handle("OPTIONS /list", text(""))
 			r.Route("{id}", func(r controller.Router) {
 				r.Sse("/stream", just())
 				r.Group(func(r controller.Router) {
@@ -143,7 +143,7 @@ func TestMountRegistersEveryRouteUnderItsPrefixWithItsMethod(t *testing.T) {
 		routes{fn: func(r controller.Router) {
 			r.Sse("/", just())
 			r.Route("/static/", func(r controller.Router) {
-				r.Handle(http.MethodGet, "*", text(""))
+				r.Handle("GET *", text(""))
 			})
 		}},
 	)
@@ -185,7 +185,7 @@ func TestPlainRoutesAnswerTheirOwnMethodsOnly(t *testing.T) {
 		r.Put("/{id}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "replace "+chi.URLParam(r, "id")) })
 		r.Patch("/{id}", text("update"))
 		r.Delete("/{id}", text("delete"))
-		r.Handle("", "/any", text("any"))
+		r.Handle("/any", text("any"))
 	}}})
 
 	tests := []struct {
@@ -274,7 +274,7 @@ func TestAStreamOnAnotherMethodAnswersLikeNest(t *testing.T) {
 				r := chi.NewRouter()
 				controller.Mount(r, routes{fn: func(r controller.Router) {
 					r.SseDefaults(tt.defaults...)
-					r.SseMethod(tt.method, "/stream", just("x"), tt.opts...)
+					r.Sse(tt.method+" /stream", just("x"), tt.opts...)
 				}})
 				return r
 			}, func(t *testing.T, srv *ssetest.Server) {
@@ -576,15 +576,21 @@ func TestMistakesInTheRouteTablePanicAtMount(t *testing.T) {
 		{"a nil SSE source", func() {
 			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Sse("/sse", nil) }})
 		}, `controller: controller_test.routes: Sse GET "/sse": nil source`},
+		{"a nil fallible SSE source on another method", func() {
+			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.SseE("POST /sse", nil) }})
+		}, `controller: controller_test.routes: SseE POST "/sse": nil source`},
 		{"an empty SSE method", func() {
-			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.SseMethod("", "/sse", just()) }})
-		}, `controller: controller_test.routes: SseMethod "/sse": empty method`},
+			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Sse(" /sse", just()) }})
+		}, `controller: controller_test.routes: Sse " /sse": empty method`},
+		{"a method in a plain route's pattern", func() {
+			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Post("POST /x", text("")) }})
+		}, `controller: controller_test.routes: POST "POST /x": a space in the pattern (only Sse, SseE and Handle take a method in it)`},
 		{"a nil HandlerFunc", func() {
 			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Get("/", nil) }})
 		}, `controller: controller_test.routes: GET "/": nil handler`},
 		{"a nil Handler", func() {
-			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Handle("", "/", nil) }})
-		}, `controller: controller_test.routes: Handle "" "/": nil handler`},
+			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Handle("/", nil) }})
+		}, `controller: controller_test.routes: Handle "/": nil handler`},
 		{"a nil middleware", func() {
 			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Use(setHeader("A", "b"), nil) }})
 		}, `controller: controller_test.routes: Use: middleware 1 is nil`},
@@ -596,7 +602,7 @@ func TestMistakesInTheRouteTablePanicAtMount(t *testing.T) {
 			kept.Get("/late", text(""))
 		}, `controller: controller_test.prefixed: GET called after Routes returned`},
 		{"a method chi does not know", func() {
-			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.SseMethod("FETCH", "/sse", just()) }})
+			controller.Mount(chi.NewRouter(), routes{fn: func(r controller.Router) { r.Sse("FETCH /sse", just()) }})
 		}, `chi: 'FETCH' http method is not supported.`},
 	}
 	for _, tt := range tests {

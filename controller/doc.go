@@ -53,19 +53,33 @@
 // middleware.WrapResponseWriter does. Avoid chi's middleware.Timeout around
 // streams, since it cancels them when its time is up.
 //
-// # Methods and status
+// # Methods, sources and status
 //
-// Router.Sse declares a GET route, the only method a browser's EventSource
-// uses. Router.SseMethod declares a stream on another method, for clients
-// that post a body to open it; as in NestJS, a POST stream answers 201
-// Created unless transport.WithStatus says otherwise.
+// A route's method starts its pattern, as in net/http's ServeMux and chi's
+// Handle: "POST /ask" is a POST route. Without one, Router.Sse and
+// Router.SseE declare a GET route, the only method a browser's EventSource
+// uses, and Router.Handle a route for every method; Get, Post, Put, Patch
+// and Delete name theirs and take a bare path. A stream on another method
+// is for clients that post a body to open it; as in NestJS, a POST stream
+// answers 201 Created unless transport.WithStatus says otherwise.
+//
+// The source's form picks the Router method: Sse takes the seed's
+// func(*http.Request) rxgo.Observable, SseE a func(*http.Request)
+// (rxgo.Observable, error) whose error is always the response's status,
+// NestJS's async handler returning Promise<Observable>:
+//
+//	r.SseE("POST /{room}/ask", c.ask) // 404 if c.ask's lookup fails, 201 and a stream if not
+//
+// (transport.Handler takes either form; Go methods cannot be generic, hence
+// two methods here.)
 //
 // # Errors
 //
-// To end a request with an HTTP error, return an Observable whose first item
-// is a *transport.HTTPError:
+// To end a request with an HTTP error, return a *transport.HTTPError from
+// an SseE source, or an Observable whose first item is one:
 //
-//	return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room"))
+//	return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")         // SseE
+//	return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room")) // Sse
 //
 // The client gets the status and NestJS's JSON body:
 //
@@ -73,5 +87,7 @@
 //
 // An error that comes after the stream has started is sent as an "event:
 // error" frame instead, and any error that is not a *transport.HTTPError
-// shows clients only "Internal server error" (see package transport).
+// shows clients only "Internal server error" (see package transport);
+// transport.WithErrorFilter, on a route or through SseDefaults, turns
+// errors of your own into HTTPErrors.
 package controller

@@ -87,7 +87,7 @@ type UploadController struct{}
 
 // Routes declares POST /lines as a stream.
 func (UploadController) Routes(r controller.Router) {
-	r.SseMethodE(http.MethodPost, "/lines", func(r *http.Request) (rxgo.Observable, error) {
+	r.SseE("POST /lines", func(r *http.Request) (rxgo.Observable, error) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, transport.NewHTTPError(http.StatusBadRequest, "unreadable body")
@@ -97,7 +97,7 @@ func (UploadController) Routes(r controller.Router) {
 	})
 }
 
-func ExampleRouter_SseMethodE() {
+func ExampleRouter_SseE() {
 	r := chi.NewRouter()
 	controller.Mount(r, UploadController{})
 	srv := ssetest.NewServer(r)

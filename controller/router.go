@@ -15,34 +15,35 @@ import (
 // Router is what a controller declares its routes on. Patterns are chi
 // patterns ("/rooms/{id}", "/static/*") relative to the controller's prefix
 // and to any enclosing Route; the leading slash is optional, as in NestJS
-// ("sse" is "/sse"), and "" or "/" is the prefix itself.
+// ("sse" is "/sse"), and "" or "/" is the prefix itself. Sse, SseE and
+// Handle take the route's method at the start of the pattern, as net/http's
+// ServeMux and chi's Handle do: "POST /events" is a POST route; without a
+// method, Sse and SseE declare a GET route and Handle one for every method.
 //
 // A Router records the declarations and Mount registers them once Routes
 // returns, so the order of the calls within one scope does not matter: Use
 // and SseDefaults apply to every route of the scope, declared before or
 // after them.
 type Router interface {
-	// Sse declares a GET route that serves the Observable source returns as
-	// a text/event-stream, NestJS's @Sse(pattern). Per request, source is
+	// Sse declares a route that serves the Observable source returns as a
+	// text/event-stream, NestJS's @Sse(pattern). Per request, source is
 	// called once and its Observable observed with a context cancelled when
 	// the client leaves or the server shuts down (see transport.Handler).
 	// opts follow the scope's SseDefaults, so they win over them.
+	//
+	// The route answers GET, the only method a browser's EventSource uses,
+	// unless the pattern names another ("POST /ask"), for clients that post
+	// a body to open a stream. As in NestJS, a POST stream answers 201
+	// Created unless opts (or SseDefaults) set transport.WithStatus; other
+	// methods answer 200. Browsers' EventSource can only GET and accepts
+	// only 200: POST streams are for fetch-based clients.
 	Sse(pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option)
-	// SseMethod is Sse for another method, for clients that post a body to
-	// open a stream. As in NestJS, a POST stream answers 201 Created unless
-	// opts (or SseDefaults) set transport.WithStatus; other methods answer
-	// 200. Browsers' EventSource can only GET and accepts only 200: POST
-	// streams are for fetch-based clients.
-	SseMethod(method, pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option)
 	// SseE is Sse for a source that can fail before the stream starts,
 	// NestJS's async handler returning Promise<Observable>: a lookup that
 	// finds nothing returns an error, and the client always gets that error
-	// as the HTTP status (see transport.HandlerE), however long the lookup
+	// as the HTTP status (see transport.Handler), however long the lookup
 	// took.
 	SseE(pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option)
-	// SseMethodE is SseMethod for a source that can fail before the stream
-	// starts, as SseE.
-	SseMethodE(method, pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option)
 
 	// Get declares a plain GET route.
 	Get(pattern string, h http.HandlerFunc)
@@ -54,10 +55,10 @@ type Router interface {
 	Patch(pattern string, h http.HandlerFunc)
 	// Delete declares a plain DELETE route.
 	Delete(pattern string, h http.HandlerFunc)
-	// Handle declares a plain route for method, or for every method if
-	// method is "". Methods chi does not know must be registered with
-	// chi.RegisterMethod first.
-	Handle(method, pattern string, h http.Handler)
+	// Handle declares a plain route for the method the pattern starts with
+	// ("OPTIONS /list"), or for every method if it names none. Methods chi
+	// does not know must be registered with chi.RegisterMethod first.
+	Handle(pattern string, h http.Handler)
 
 	// Use adds middleware around every route of this scope, nested scopes
 	// included, and nothing else: not the routes of other controllers, and
@@ -112,36 +113,43 @@ func newScope(owner, prefix string) *scope {
 }
 
 func (s *scope) Sse(pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option) {
-	s.SseMethod(http.MethodGet, pattern, source, opts...)
-}
-
-func (s *scope) SseMethod(method, pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option) {
-	s.sse("SseMethod", method, pattern, source == nil, func(opts ...transport.Option) http.Handler {
+	s.sse("Sse", pattern, source == nil, func(opts ...transport.Option) http.Handler {
 		return transport.Handler(source, opts...)
 	}, opts)
 }
 
 func (s *scope) SseE(pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option) {
-	s.SseMethodE(http.MethodGet, pattern, source, opts...)
-}
-
-func (s *scope) SseMethodE(method, pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option) {
-	s.sse("SseMethodE", method, pattern, source == nil, func(opts ...transport.Option) http.Handler {
-		return transport.HandlerE(source, opts...)
+	s.sse("SseE", pattern, source == nil, func(opts ...transport.Option) http.Handler {
+		return transport.Handler(source, opts...)
 	}, opts)
 }
 
 // sse declares an SSE route; stream builds its handler once its options
 // are known.
-func (s *scope) sse(call, method, pattern string, nilSource bool, stream func(...transport.Option) http.Handler, opts []transport.Option) {
+func (s *scope) sse(call, pattern string, nilSource bool, stream func(...transport.Option) http.Handler, opts []transport.Option) {
 	s.check(call)
-	if method == "" {
+	method, path := splitMethod(pattern)
+	switch {
+	case method == "" && path != pattern:
 		s.fail("%s %q: empty method", call, pattern)
+	case method == "":
+		method = http.MethodGet
 	}
 	if nilSource {
-		s.fail("Sse %s %q: nil source", method, pattern)
+		s.fail("%s %s %q: nil source", call, method, path)
 	}
-	s.entries = append(s.entries, entry{method: method, pattern: pattern, stream: stream, opts: slices.Clone(opts)})
+	s.entries = append(s.entries, entry{method: method, pattern: path, stream: stream, opts: slices.Clone(opts)})
+}
+
+// splitMethod splits "METHOD /path" into its method and path, as chi's
+// Handle and net/http's ServeMux do: the method is what comes before the
+// first space or tab. A pattern without one has no method.
+func splitMethod(pattern string) (method, path string) {
+	i := strings.IndexAny(pattern, " \t")
+	if i < 0 {
+		return "", pattern
+	}
+	return pattern[:i], strings.TrimLeft(pattern[i+1:], " \t")
 }
 
 func (s *scope) Get(pattern string, h http.HandlerFunc)    { s.plain(http.MethodGet, pattern, h) }
@@ -157,15 +165,22 @@ func (s *scope) plain(method, pattern string, h http.HandlerFunc) {
 	if h == nil {
 		s.fail("%s %q: nil handler", method, pattern)
 	}
-	s.Handle(method, pattern, h)
-}
-
-func (s *scope) Handle(method, pattern string, h http.Handler) {
-	s.check("Handle")
-	if h == nil {
-		s.fail("Handle %q %q: nil handler", method, pattern)
+	if strings.ContainsAny(pattern, " \t") {
+		s.fail("%s %q: a space in the pattern (only Sse, SseE and Handle take a method in it)", method, pattern)
 	}
 	s.entries = append(s.entries, entry{method: method, pattern: pattern, handler: h})
+}
+
+func (s *scope) Handle(pattern string, h http.Handler) {
+	s.check("Handle")
+	method, path := splitMethod(pattern)
+	if method == "" && path != pattern {
+		s.fail("Handle %q: empty method", pattern)
+	}
+	if h == nil {
+		s.fail("Handle %q: nil handler", pattern)
+	}
+	s.entries = append(s.entries, entry{method: method, pattern: path, handler: h})
 }
 
 func (s *scope) Use(middlewares ...func(http.Handler) http.Handler) {

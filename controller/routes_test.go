@@ -29,7 +29,7 @@ func TestAFallibleSourcesErrorIsTheStatusHoweverLateItComes(t *testing.T) {
 				<-release // a slow lookup: the response must wait for it
 				return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")
 			})
-			r.SseMethodE(http.MethodPost, "/ok", func(*http.Request) (rxgo.Observable, error) {
+			r.SseE("POST /ok", func(*http.Request) (rxgo.Observable, error) {
 				return rxgo.Just("x")(), nil
 			})
 		}})
@@ -132,7 +132,7 @@ func TestTwoRoutesForTheSameMethodAndPathPanicAtMountNamingBoth(t *testing.T) {
 		{"a controller and a route put on chi directly", func() {
 			r := chi.NewRouter()
 			r.Post("/events", text(""))
-			controller.Mount(r, routes{fn: func(r controller.Router) { r.Handle("", "/events", text("")) }})
+			controller.Mount(r, routes{fn: func(r controller.Router) { r.Handle("/events", text("")) }})
 		}, "controller: Mount: POST /events is declared by a route registered on the router before this Mount and by controller_test.routes"},
 	}
 	for _, tt := range tests {

@@ -43,24 +43,10 @@ func (e *Encoder) Encode(ev MessageEvent) error {
 }
 
 // AppendEvent appends the wire form of ev to dst and returns the extended
-// slice, as Encode would write it; it writes nothing to the Encoder's
-// writer. On error dst is returned unchanged in length.
+// slice, as Encode would write it. It writes nothing to the Encoder's
+// writer and holds on to none of ev's strings once it returns. On error
+// dst is returned unchanged in length.
 func (e *Encoder) AppendEvent(dst []byte, ev MessageEvent) ([]byte, error) {
-	return e.appendEvent(dst, ev, 0)
-}
-
-// AppendEventWithID is AppendEvent with id, in decimal, as the event's id
-// in place of ev.ID. It appends the digits directly, so numbering events
-// (as a transport's auto ids do) costs no allocation. An id of zero writes
-// ev.ID, as AppendEvent does.
-func (e *Encoder) AppendEventWithID(dst []byte, ev MessageEvent, id uint64) ([]byte, error) {
-	return e.appendEvent(dst, ev, id)
-}
-
-func (e *Encoder) appendEvent(dst []byte, ev MessageEvent, seq uint64) ([]byte, error) {
-	if seq > 0 {
-		ev.ID = ""
-	}
 	if strings.ContainsAny(ev.ID, "\r\n\x00") {
 		return dst, &FieldError{Field: "id", Err: ErrInvalidID}
 	}
@@ -73,12 +59,7 @@ func (e *Encoder) appendEvent(dst []byte, ev MessageEvent, seq uint64) ([]byte, 
 		dst = append(dst, ev.Type...)
 		dst = append(dst, '\n')
 	}
-	switch {
-	case seq > 0:
-		dst = append(dst, "id: "...)
-		dst = strconv.AppendUint(dst, seq, 10)
-		dst = append(dst, '\n')
-	case ev.ID != "":
+	if ev.ID != "" {
 		dst = append(dst, "id: "...)
 		dst = append(dst, ev.ID...)
 		dst = append(dst, '\n')

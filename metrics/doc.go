@@ -7,7 +7,7 @@
 //	rec, err := metrics.New(reg)
 //	h := hub.New(hub.WithObserver(rec))                                 // subscribers, publishes
 //	r.Sse("/events", source, transport.WithObserver(rec))               // open streams, bytes written
-//	r.Handle(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+//	r.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 //
 // Recorder implements hub.Observer (package observable/hub) and
 // transport.Observer: give it to the hub with hub.WithObserver and to each

@@ -26,16 +26,16 @@ func TestPreStreamErrorsAreTheirStatusUnderCPUSaturation(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	quiet, _ := newLogger()
 	mux := http.NewServeMux()
-	// A lookup that takes a while, then fails: HandlerE's error.
-	mux.Handle("/lookup", transport.HandlerE(func(*http.Request) (rxgo.Observable, error) {
+	// A lookup that takes a while, then fails: a fallible source's error.
+	mux.Handle("/lookup", transport.Handler(func(*http.Request) (rxgo.Observable, error) {
 		time.Sleep(time.Millisecond) // the lookup's own work
 		return nil, errNoRoom
 	}, transport.WithLogger(quiet)))
-	// The seed form and HandlerE returning rxgo.Thrown: ready at once.
+	// The seed form and the fallible form returning rxgo.Thrown: ready at once.
 	mux.Handle("/thrown", transport.Handler(func(*http.Request) rxgo.Observable {
 		return rxgo.Thrown(errNoRoom)
 	}, transport.WithLogger(quiet)))
-	mux.Handle("/thrown-e", transport.HandlerE(func(*http.Request) (rxgo.Observable, error) {
+	mux.Handle("/thrown-e", transport.Handler(func(*http.Request) (rxgo.Observable, error) {
 		return rxgo.Thrown(errNoRoom), nil
 	}, transport.WithLogger(quiet)))
 	ts := serve(t, mux)
@@ -94,12 +94,12 @@ func TestPreStreamErrorsAreTheirStatusUnderCPUSaturation(t *testing.T) {
 	}
 }
 
-func TestHandlerEErrorsGoThroughTheMapperAndFilter(t *testing.T) {
+func TestAFallibleSourcesErrorsGoThroughTheFilter(t *testing.T) {
 	errMissing := errors.New("storage: missing")
 	quiet, _ := newLogger()
-	h := transport.HandlerE(func(*http.Request) (rxgo.Observable, error) { return nil, errMissing },
+	h := transport.Handler(func(*http.Request) (rxgo.Observable, error) { return nil, errMissing },
 		transport.WithLogger(quiet),
-		transport.WithErrorMapper(func(err error) error {
+		transport.WithErrorFilter(func(_ *http.Request, err error) error {
 			if errors.Is(err, errMissing) {
 				return transport.NewHTTPError(http.StatusGone, "gone for good")
 			}
@@ -150,43 +150,69 @@ func TestAnInterceptorCanRejectWithAStatus(t *testing.T) {
 
 func TestTheErrorFilterDecidesTheBodyAndTheFrame(t *testing.T) {
 	errQuota := errors.New("quota exceeded")
-	filter := func(r *http.Request, err error, started bool) (int, any) {
-		switch {
-		case !errors.Is(err, errQuota):
-			return 0, nil // not ours: the default handling
-		case started:
-			return http.StatusTooManyRequests, map[string]any{"code": "quota", "path": r.URL.Path}
-		default:
-			return http.StatusTooManyRequests, map[string]string{"code": "quota"}
+	filter := func(r *http.Request, err error) error {
+		if !errors.Is(err, errQuota) {
+			return nil // not ours: the default handling
 		}
+		return &transport.HTTPError{Status: http.StatusTooManyRequests, Message: "quota exceeded",
+			Body: map[string]any{"code": "quota", "path": r.URL.Path}, Err: err}
 	}
-	silent := func(_ *http.Request, _ error, started bool) (int, any) { return 500, nil }
+	message := func(_ *http.Request, err error) error {
+		if !errors.Is(err, errQuota) {
+			return nil
+		}
+		return transport.NewHTTPError(http.StatusTooManyRequests, "slow down")
+	}
 	tests := []struct {
 		name   string
 		source rxgo.Observable
-		filter transport.ErrorFilter
+		filter func(*http.Request, error) error
 		status int
 		body   string
 	}{
-		{"before the stream the filter's status and JSON body", rxgo.Thrown(errQuota), filter,
-			http.StatusTooManyRequests, `{"code":"quota"}`},
-		{"after it the filter's frame", items("a", errQuota), filter,
+		{"before the stream the filtered error's status and JSON body", rxgo.Thrown(errQuota), filter,
+			http.StatusTooManyRequests, `{"code":"quota","path":"/p"}`},
+		{"after it the filtered error's body as the frame", items("a", errQuota), filter,
 			http.StatusOK, "\nid: 1\ndata: a\n\nevent: error\nid: 2\ndata: {\"code\":\"quota\",\"path\":\"/p\"}\n\n"},
+		{"before the stream an HTTPError without a body in NestJS's shape", rxgo.Thrown(errQuota), message,
+			http.StatusTooManyRequests, `{"statusCode":429,"message":"slow down","error":"Too Many Requests"}`},
+		{"after it its message as the frame", items("a", errQuota), message,
+			http.StatusOK, "\nid: 1\ndata: a\n\nevent: error\nid: 2\ndata: slow down\n\n"},
 		{"an error the filter leaves keeps the default", rxgo.Thrown(errNoRoom), filter,
 			http.StatusNotFound, `{"statusCode":404,"message":"no such room","error":"Not Found"}`},
-		{"a nil frame ends the stream without one", items("a", errQuota), silent,
-			http.StatusOK, "\nid: 1\ndata: a\n\n"},
+		{"an unsafe error the filter leaves shows nothing", items("a", errors.New("secret")), filter,
+			http.StatusOK, "\nid: 1\ndata: a\n\nevent: error\nid: 2\ndata: Internal server error\n\n"},
 	}
-	quiet, _ := newLogger()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			logger, logs := newLogger()
 			ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return tt.source },
-				transport.WithErrorFilter(tt.filter), transport.WithLogger(quiet)))
+				transport.WithErrorFilter(tt.filter), transport.WithLogger(logger)))
 			resp := get(t, ts.URL+"/p", nil)
 			if got := body(t, resp); resp.StatusCode != tt.status || got != tt.body {
 				t.Errorf("got %d %q, want %d %q", resp.StatusCode, got, tt.status, tt.body)
 			}
+			if tt.status == http.StatusTooManyRequests && !logs.Contains("filtered=\"quota exceeded\"") {
+				t.Errorf("the error the filter replaced was not logged: %s", logs)
+			}
 		})
+	}
+}
+
+func TestTheErrorFilterNeverSeesAReconnect(t *testing.T) {
+	var seen []error
+	filter := func(_ *http.Request, err error) error {
+		seen = append(seen, err)
+		return transport.NewHTTPError(http.StatusServiceUnavailable, "")
+	}
+	quiet, _ := newLogger()
+	ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { return items("a", reconnectErr{}) },
+		transport.WithErrorFilter(filter), transport.WithLogger(quiet)))
+	if got := body(t, get(t, ts.URL, nil)); got != "\nid: 1\ndata: a\n\n" {
+		t.Errorf("body %q, want the event and the end of the response", got)
+	}
+	if len(seen) != 0 {
+		t.Errorf("the filter saw %v", seen)
 	}
 }
 
@@ -229,13 +255,35 @@ func TestRecoveredPanicsAreObservablePanicErrors(t *testing.T) {
 	quiet, _ := newLogger()
 	ts := serve(t, transport.Handler(func(*http.Request) rxgo.Observable { panic("boom") },
 		transport.WithLogger(quiet),
-		transport.WithErrorMapper(func(err error) error { got = err; return nil })))
+		transport.WithErrorFilter(func(_ *http.Request, err error) error { got = err; return nil })))
 	if resp := get(t, ts.URL, nil); resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("status %d", resp.StatusCode)
 	}
 	var pe *observable.PanicError
 	if !errors.As(got, &pe) || pe.Value != "boom" {
-		t.Errorf("the mapper saw %T %v, want an *observable.PanicError of \"boom\"", got, got)
+		t.Errorf("the filter saw %T %v, want an *observable.PanicError of \"boom\"", got, got)
+	}
+}
+
+func TestHandlerPanicsOnANilSource(t *testing.T) {
+	for name, build := range map[string]func(){
+		"the seed form": func() {
+			var f func(*http.Request) rxgo.Observable
+			transport.Handler(f)
+		},
+		"the fallible form": func() {
+			var f func(*http.Request) (rxgo.Observable, error)
+			transport.Handler(f)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if got := recover(); got != "transport: Handler: nil source" {
+					t.Errorf("panic %v, want the nil source named", got)
+				}
+			}()
+			build()
+		})
 	}
 }
 

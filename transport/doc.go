@@ -8,19 +8,19 @@
 //			})
 //	}))
 //
-// # Errors before the stream: HandlerE
+// # Errors before the stream: a fallible source
 //
-// A route that must look something up before it can stream (a room, a
-// user, a cursor) uses HandlerE, NestJS's handler returning
-// Promise<Observable>. The source runs on the request's goroutine before
-// anything is sent; an error it returns is always the HTTP status of the
-// response, through WithErrorMapper and WithErrorFilter, however long the
-// lookup took and whatever the load:
+// Handler takes either form of Source. A route that must look something up
+// before it can stream (a room, a user, a cursor) returns an error as well,
+// NestJS's handler returning Promise<Observable>. The source runs on the
+// request's goroutine before anything is sent; an error it returns is
+// always the HTTP status of the response, through WithErrorFilter, however
+// long the lookup took and whatever the load:
 //
-//	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+//	transport.Handler(func(r *http.Request) (rxgo.Observable, error) {
 //		room, err := rooms.Find(r.Context(), r.PathValue("room"))
 //		if err != nil {
-//			return nil, err // a *HTTPError with 404, or mapped to one
+//			return nil, err // a *HTTPError with 404, or filtered into one
 //		}
 //		return room.Messages(), nil
 //	})
@@ -51,12 +51,12 @@
 //     (http.Server.WriteTimeout need not be set, and does not cut streams);
 //   - turns an error into an HTTP error response (NestJS's JSON) before the
 //     stream, or an "event: error" frame after; only an HTTPError's message
-//     reaches the client, other errors say "Internal server error" and are
+//     (or Body) reaches the client, other errors say "Internal server error" and are
 //     logged. The error frame takes the next auto id only right after an
 //     auto-numbered event, so it never moves a client's Last-Event-ID
 //     backwards (a hub's ids, or the id the client resumed from, stay);
 //   - recovers panics in the source, interceptors, marshallers and the
-//     error mapper as *observable.PanicError;
+//     error filter as *observable.PanicError;
 //   - answers HEAD with the headers and no subscription, and does not let a
 //     request body the source left unread hold the response (it is
 //     discarded, up to 256 KiB, while the stream runs);
@@ -101,18 +101,23 @@
 //	}
 //	transport.Handler(source, transport.WithInterceptors(logged))
 //
-// An ErrorFilter decides what the client sees for an error, before the
-// stream (status and JSON body) and after it (the error frame's data), as a
-// NestJS exception filter does; returning status 0 leaves an error to the
-// default handling:
+// WithErrorFilter decides what the client sees for an error, as a NestJS
+// exception filter does: it returns the error to answer with, typically an
+// *HTTPError, whose status and NestJS JSON body are the response before the
+// stream and whose message is the error frame's data after it (its Body
+// replaces either); returning nil leaves an error to the default handling:
 //
-//	quota := func(r *http.Request, err error, started bool) (int, any) {
-//		if !errors.Is(err, errQuota) {
-//			return 0, nil
+//	filter := func(r *http.Request, err error) error {
+//		switch {
+//		case errors.Is(err, sql.ErrNoRows):
+//			return transport.NewHTTPError(http.StatusNotFound, "no such room")
+//		case errors.Is(err, errQuota):
+//			return &transport.HTTPError{Status: http.StatusTooManyRequests,
+//				Body: map[string]string{"code": "quota"}, Err: err}
 //		}
-//		return http.StatusTooManyRequests, map[string]string{"code": "quota"}
+//		return nil
 //	}
-//	transport.Handler(source, transport.WithErrorFilter(quota))
+//	transport.Handler(source, transport.WithErrorFilter(filter))
 //
 // WriteError answers plain routes and guards (middleware) in the same JSON
 // shape as SSE routes.

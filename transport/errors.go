@@ -10,14 +10,23 @@ import (
 )
 
 // HTTPError is an error that carries an HTTP status and a message that is
-// safe to show to clients. Before the stream has started it becomes the
-// response status with a JSON body; after, its message is sent in the error
-// frame. Errors of any other type show clients only "Internal server error".
+// safe to show to clients, NestJS's HttpException. Before the stream has
+// started it becomes the response status with a JSON body; after, its
+// message is sent in the error frame. Other errors show clients no message
+// of their own: the status text of their StatusCode() int method if they
+// have one, else 500 "Internal server error".
 type HTTPError struct {
 	// Status is the HTTP status code.
 	Status int
 	// Message is shown to the client.
 	Message string
+	// Body, when not nil, is what the client gets in place of the default
+	// NestJS body, as an object given to NestJS's HttpException is: before
+	// the stream, the JSON body of the error response (a json.RawMessage or
+	// []byte as it is, anything else marshalled); after it, the data of the
+	// error frame (a string, []byte or json.RawMessage as it is, anything
+	// else as JSON).
+	Body any
 	// Err is an optional cause, logged but never shown.
 	Err error
 }
@@ -45,30 +54,31 @@ func (e *HTTPError) StatusCode() int { return e.Status }
 // Unwrap returns the cause.
 func (e *HTTPError) Unwrap() error { return e.Err }
 
-// ErrCannotFlush reports a ResponseWriter that cannot flush, usually one
+// errCannotFlush reports a ResponseWriter that cannot flush, usually one
 // wrapped by middleware that implements neither http.Flusher nor Unwrap.
-var ErrCannotFlush = errors.New("transport: the ResponseWriter cannot flush; middleware must implement http.Flusher or Unwrap")
+var errCannotFlush = errors.New("transport: the ResponseWriter cannot flush; middleware must implement http.Flusher or Unwrap")
 
 const internalMessage = "Internal server error"
 
-// classify returns the status and client-visible message for err: an
-// HTTPError shows its own message, any other error with a StatusCode method
-// shows only the status text, and everything else is a 500.
-func classify(err error) (status int, message string, safe bool) {
+// classify returns the status, client-visible message and custom body (nil
+// for the default) for err: an HTTPError shows its own message and body,
+// any other error with a StatusCode method shows only the status text, and
+// everything else is a 500.
+func classify(err error) (status int, message string, body any, safe bool) {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		msg := he.Message
 		if msg == "" {
 			msg = http.StatusText(he.Status)
 		}
-		return validStatus(he.Status), msg, true
+		return validStatus(he.Status), msg, he.Body, true
 	}
 	var sc interface{ StatusCode() int }
 	if errors.As(err, &sc) {
 		s := validStatus(sc.StatusCode())
-		return s, http.StatusText(s), false
+		return s, http.StatusText(s), nil, false
 	}
-	return http.StatusInternalServerError, internalMessage, false
+	return http.StatusInternalServerError, internalMessage, nil, false
 }
 
 func validStatus(s int) int {
@@ -78,36 +88,21 @@ func validStatus(s int) int {
 	return s
 }
 
-// ErrorFilter decides what a client sees for an error that ends a stream, as
-// a NestJS exception filter does. It gets the request, the error (after
-// WithErrorMapper) and whether the stream has started, and returns:
-//
-//   - before the stream has started: the HTTP status and the body, sent as
-//     JSON (json.RawMessage and []byte as they are);
-//   - after: the data of the "event: error" frame that ends the stream (a
-//     string or []byte as it is, anything else as JSON), or nil for no frame;
-//     the status is then ignored.
-//
-// A status of 0 leaves the error to the default handling, as an error that
-// a NestJS filter does not @Catch goes on to the next one; a status outside
-// 400-599 is sent as 500. The default handling is WriteError's body before
-// the stream and the client-safe message after it. Errors that ask the
-// client to reconnect (Reconnecter) never reach the filter. What the client
-// sees does not change what is logged: errors that are not an HTTPError, and
-// every 5xx, are logged in full.
-type ErrorFilter func(r *http.Request, err error, started bool) (status int, body any)
-
 // WriteError answers a plain request with err as an SSE route would before
 // its stream starts: the status and the NestJS-shaped JSON body
 // {"statusCode":404,"message":"no such room","error":"Not Found"}. An
 // HTTPError shows its status and message; any other error with a
 // StatusCode() int method shows its status and the status text; everything
 // else is 500 "Internal server error". Use it in guards (middleware) and
-// plain routes, so every route of an API fails alike. It logs nothing. A
-// HEAD request gets the headers only.
+// plain routes, so every route of an API fails alike. An HTTPError's Body,
+// if set, replaces the default body. It logs nothing. A HEAD request gets
+// the headers only.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status, message, _ := classify(err)
-	writeJSON(w, r, status, nestBody(status, message))
+	status, message, body, _ := classify(err)
+	if body == nil {
+		body = nestBody(status, message)
+	}
+	writeJSON(w, r, status, body)
 }
 
 // nestError is the body NestJS's default exception filter sends.

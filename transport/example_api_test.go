@@ -26,9 +26,11 @@ func fetch(url string) {
 	fmt.Printf("%d %q\n", resp.StatusCode, body)
 }
 
-func ExampleHandlerE() {
+func ExampleHandler_fallible() {
+	// The source looks the room up first: its error is the response's
+	// status, however long the lookup takes.
 	rooms := map[string][]any{"go": {"hello", "gophers"}}
-	h := transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+	h := transport.Handler(func(r *http.Request) (rxgo.Observable, error) {
 		msgs, ok := rooms[r.URL.Query().Get("room")]
 		if !ok {
 			return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")
@@ -85,20 +87,31 @@ func ExampleWriteError() {
 }
 
 func ExampleWithErrorFilter() {
-	errQuota := errors.New("quota exceeded")
-	quota := func(_ *http.Request, err error, started bool) (int, any) {
-		if !errors.Is(err, errQuota) {
-			return 0, nil // the default handling
+	errNoRows := errors.New("storage: no rows")
+	errQuota := errors.New("storage: quota exceeded")
+	// The filter turns storage errors into what clients may see.
+	filter := func(_ *http.Request, err error) error {
+		switch {
+		case errors.Is(err, errNoRows):
+			return transport.NewHTTPError(http.StatusNotFound, "no such room")
+		case errors.Is(err, errQuota):
+			return &transport.HTTPError{Status: http.StatusTooManyRequests,
+				Body: map[string]string{"code": "quota"}, Err: err}
 		}
-		return http.StatusTooManyRequests, map[string]string{"code": "quota"}
+		return nil // the default handling
 	}
-	h := transport.Handler(func(*http.Request) rxgo.Observable {
+	h := transport.Handler(func(r *http.Request) rxgo.Observable {
+		if r.URL.Path == "/rooms/gone" {
+			return rxgo.Thrown(errNoRows)
+		}
 		return rxgo.Thrown(errQuota)
-	}, transport.WithErrorFilter(quota))
+	}, transport.WithErrorFilter(filter))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	fetch(srv.URL)
+	fetch(srv.URL + "/rooms/gone")
+	fetch(srv.URL + "/rooms/busy")
 	// Output:
+	// 404 "{\"statusCode\":404,\"message\":\"no such room\",\"error\":\"Not Found\"}"
 	// 429 "{\"code\":\"quota\"}"
 }

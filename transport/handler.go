@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/reactivex/rxgo/v2"
 
@@ -21,53 +22,79 @@ import (
 	"github.com/rxsse/rxsse/observable"
 )
 
+// Source is the function a route serves, called once per request: one
+// that returns the request's stream, as a NestJS @Sse() method returns an
+// Observable, or one that can fail before the stream starts, as a NestJS
+// handler returning Promise<Observable> can.
+type Source interface {
+	func(*http.Request) rxgo.Observable | func(*http.Request) (rxgo.Observable, error)
+}
+
 // Handler serves the observable that source returns as a text/event-stream
 // response. Per request it calls source once, subscribes once with a
 // context that ends when the client goes away, the server shuts down (see
 // CancelOnShutdown) or the stream ends, and writes every item until the
-// observable completes, fails, or the client leaves.
+// observable completes, fails, or the client leaves. It panics if source is
+// nil.
 //
 // Items of type encoder.MessageEvent (or a pointer to one) are written as
 // they are; any other value becomes the Data of a MessageEvent. An error
 // item ends the stream: as an HTTP error response if it is ready at once
-// (rxgo.Thrown), as an "event: error" frame otherwise (see HTTPError). A
-// source that must decide the status after some work (a lookup) should use
-// HandlerE, where a returned error is always the status.
+// (rxgo.Thrown), as an "event: error" frame otherwise (see HTTPError).
 //
-// A HEAD request gets the headers a GET would get: the source is called
-// (sources are cold, and HandlerE's error is still the status) but never
-// subscribed to.
-func Handler(source func(*http.Request) rxgo.Observable, opts ...Option) http.Handler {
-	return newHandler(func(r *http.Request) (rxgo.Observable, error) { return source(r), nil }, opts)
-}
-
-// HandlerE is Handler for a source that can fail before its stream starts,
-// like a NestJS handler returning Promise<Observable>: the source runs on
-// the request's goroutine before anything is sent, and an error it returns
-// is always the HTTP status of the response (through WithErrorMapper and
+// A source that must decide the status after some work (a lookup) returns
+// an error as well, like a NestJS handler returning Promise<Observable>:
+// it runs on the request's goroutine before anything is sent, and an error
+// it returns is always the HTTP status of the response (through
 // WithErrorFilter), however long it took and whatever the load.
 //
-//	transport.HandlerE(func(r *http.Request) (rxgo.Observable, error) {
+//	transport.Handler(func(r *http.Request) (rxgo.Observable, error) {
 //		room, err := rooms.Find(r.Context(), r.PathValue("room"))
 //		if err != nil {
-//			return nil, err // 404 if err is, or maps to, an HTTPError with 404
+//			return nil, err // 404 if err is, or is filtered into, an HTTPError with 404
 //		}
 //		return room.Messages(), nil
 //	})
-func HandlerE(source func(*http.Request) (rxgo.Observable, error), opts ...Option) http.Handler {
-	return newHandler(source, opts)
+//
+// A HEAD request gets the headers a GET would get: the source is called
+// (sources are cold, and a source's error is still the status) but never
+// subscribed to. A ResponseWriter that cannot flush, because middleware
+// wrapped it without implementing http.Flusher or an Unwrap method, gets a
+// 500 and an error in the log that says so.
+func Handler[F Source](source F, opts ...Option) http.Handler {
+	var open func(*http.Request) (rxgo.Observable, error)
+	switch f := any(source).(type) {
+	case func(*http.Request) rxgo.Observable:
+		if f != nil {
+			open = func(r *http.Request) (rxgo.Observable, error) { return f(r), nil }
+		}
+	case func(*http.Request) (rxgo.Observable, error):
+		open = f
+	}
+	if open == nil {
+		panic("transport: Handler: nil source")
+	}
+	return newHandler(open, opts)
 }
 
 type handler struct {
 	source   func(*http.Request) (rxgo.Observable, error)
 	cfg      config
-	encoders sync.Pool // of *encoder.Encoder, built with cfg.encoderOpts
+	encoders sync.Pool // of *streamEncoder, built with cfg.encoderOpts
 }
 
 func newHandler(source func(*http.Request) (rxgo.Observable, error), opts []Option) *handler {
 	h := &handler{source: source, cfg: newConfig(opts)}
-	h.encoders.New = func() any { return encoder.NewEncoder(nil, h.cfg.encoderOpts...) }
+	h.encoders.New = func() any { return &streamEncoder{Encoder: encoder.NewEncoder(nil, h.cfg.encoderOpts...)} }
 	return h
+}
+
+// streamEncoder is what a stream borrows from its handler's pool: an
+// encoder, and the scratch its auto ids are formatted into (see numbered),
+// pooled with it so that a stream costs no more memory for it.
+type streamEncoder struct {
+	*encoder.Encoder
+	digits [20]byte // 20 digits hold any uint64
 }
 
 // buffered is the Observe option that buffers every rxgo stage.
@@ -93,7 +120,7 @@ var (
 )
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	enc := h.encoders.Get().(*encoder.Encoder)
+	enc := h.encoders.Get().(*streamEncoder)
 	defer h.encoders.Put(enc)
 	s := &stream{cfg: &h.cfg, w: w, r: r, rc: *http.NewResponseController(w), enc: enc, nextID: 1}
 	s.serve(h.source)
@@ -105,7 +132,7 @@ type stream struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	rc     http.ResponseController
-	enc    *encoder.Encoder
+	enc    *streamEncoder
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
@@ -144,7 +171,7 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 		defer stop()
 	}
 	if !canFlush(s.w) {
-		s.fail(ErrCannotFlush)
+		s.fail(errCannotFlush)
 		return
 	}
 	obs, err := s.open(source)
@@ -377,7 +404,7 @@ func (s *stream) appendItem(v any) bool {
 		err error
 	)
 	if numbered {
-		buf, err = s.enc.AppendEventWithID(s.buf, ev, s.nextID)
+		buf, err = s.enc.AppendEvent(s.buf, s.numbered(ev))
 	} else {
 		buf, err = s.enc.AppendEvent(s.buf, ev)
 	}
@@ -411,6 +438,18 @@ func (s *stream) appendItem(v any) bool {
 	s.events++
 	s.pending++
 	return true
+}
+
+// numbered returns ev with the next auto id, s.nextID in decimal, as its
+// ID. The digits are formatted into s.enc.digits and the ID points at them
+// rather than at a string of its own, so numbering an event allocates
+// nothing: the ID is valid until the next call, and AppendEvent, which
+// copies it into the write buffer and keeps nothing, is done with it by
+// then.
+func (s *stream) numbered(ev encoder.MessageEvent) encoder.MessageEvent {
+	digits := strconv.AppendUint(s.enc.digits[:0], s.nextID, 10)
+	ev.ID = unsafe.String(unsafe.SliceData(digits), len(digits))
+	return ev
 }
 
 // skip appends, in place of an event with this id that is over the size
@@ -642,11 +681,13 @@ func (s *stream) end() {
 // fail ends the stream with err: an HTTP error response when nothing was
 // committed yet, an error frame otherwise.
 func (s *stream) fail(err error) {
-	if s.cfg.mapError != nil {
-		err = s.mapError(err)
+	var given error // the error the filter replaced, if it did
+	if s.cfg.filter != nil && !reconnects(err) {
+		if f := s.filter(err); f != nil {
+			given, err = err, f
+		}
 	}
-	var rc Reconnecter
-	if errors.As(err, &rc) && rc.Reconnect() {
+	if reconnects(err) {
 		s.log(slog.LevelInfo, "sse: stream ended for the client to reconnect", "err", err, "events", s.events)
 		if !s.committed {
 			s.buf, s.pending = s.buf[:0], 0
@@ -655,66 +696,57 @@ func (s *stream) fail(err error) {
 		s.flush()
 		return
 	}
-	status, message, safe := classify(err)
+	status, message, body, safe := classify(err)
 	if !safe || status >= 500 {
-		s.log(slog.LevelError, "sse: stream failed", "err", err, "status", status, "committed", s.committed)
+		s.logFailure(slog.LevelError, "sse: stream failed", err, given, status)
 	} else if s.logs(slog.LevelInfo) {
-		s.log(slog.LevelInfo, "sse: stream ended with an HTTP error", "err", err, "status", status, "committed", s.committed)
-	}
-	var body any
-	if fs, fb, ok := s.filter(err); ok {
-		status, body = validStatus(fs), fb
-	} else if s.committed {
-		body = message
-	} else {
-		body = nestBody(status, message)
+		s.logFailure(slog.LevelInfo, "sse: stream ended with an HTTP error", err, given, status)
 	}
 	if !s.committed {
+		if body == nil {
+			body = nestBody(status, message)
+		}
 		s.buf, s.pending = s.buf[:0], 0
 		writeJSON(s.w, s.r, status, body)
 		return
 	}
-	if body != nil {
-		s.errorFrame(body)
+	if body == nil {
+		body = message
 	}
+	s.errorFrame(body)
 	s.flush()
 }
 
-// mapError applies the WithErrorMapper function to err; nil keeps err. A
-// panic in the mapper is recovered, logged with the error it was mapping,
-// and becomes the *observable.PanicError that the client then sees as any
-// unexpected error (a 500, or an error frame), as a panic in an interceptor
-// does.
-func (s *stream) mapError(err error) (mapped error) {
-	defer func() {
-		if v := recover(); v != nil {
-			mapped = recovered(v)
-			s.log(slog.LevelError, "sse: error mapper panicked", "panic", v, "err", err)
-		}
-	}()
-	if m := s.cfg.mapError(err); m != nil {
-		return m
+// logFailure logs the error a stream ends with and, when the error filter
+// replaced it, the error the filter was given.
+func (s *stream) logFailure(level slog.Level, msg string, err, given error, status int) {
+	args := []any{"err", err, "status", status, "committed", s.committed}
+	if given != nil {
+		args = append(args, "filtered", given)
 	}
-	return err
+	s.log(level, msg, args...)
 }
 
-// filter asks the error filter, if any, what the client sees. A panic in
-// the filter falls back to the default handling.
-func (s *stream) filter(err error) (status int, body any, ok bool) {
-	if s.cfg.filter == nil {
-		return 0, nil, false
-	}
+// reconnects reports whether err asks the client to reconnect (see
+// Reconnecter).
+func reconnects(err error) bool {
+	var rc Reconnecter
+	return errors.As(err, &rc) && rc.Reconnect()
+}
+
+// filter returns what the WithErrorFilter function answers for err, nil
+// to keep err. A panic in the filter is recovered, logged with the error it
+// was given, and becomes the *observable.PanicError that the client then
+// sees as any unexpected error (a 500, or an error frame), as a panic in an
+// interceptor does.
+func (s *stream) filter(err error) (filtered error) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log(slog.LevelError, "sse: error filter panicked", "panic", v)
-			status, body, ok = 0, nil, false
+			filtered = recovered(v)
+			s.log(slog.LevelError, "sse: error filter panicked", "panic", v, "err", err)
 		}
 	}()
-	status, body = s.cfg.filter(s.r, err, s.committed)
-	return status, body, status != 0
+	return s.cfg.filter(s.r, err)
 }
 
 // errorFrame appends the "event: error" frame. It takes the next auto id
@@ -730,7 +762,7 @@ func (s *stream) errorFrame(data any) {
 		err error
 	)
 	if s.cfg.autoID && s.autoLast {
-		buf, err = s.enc.AppendEventWithID(s.buf, frame, s.nextID)
+		buf, err = s.enc.AppendEvent(s.buf, s.numbered(frame))
 		s.nextID++
 	} else {
 		buf, err = s.enc.AppendEvent(s.buf, frame)

@@ -8,15 +8,15 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 )
 
-// Defaults for the options. They are the safe choices for a public server.
+// Defaults for the options, the safe choices for a public server.
 const (
-	// DefaultHeartbeat is how long a stream may stay idle before the
+	// defaultHeartbeat is how long a stream may stay idle before the
 	// transport sends a comment line to keep proxies and clients from
 	// timing it out.
-	DefaultHeartbeat = 15 * time.Second
-	// DefaultWriteTimeout bounds each write to the client, so a stalled
+	defaultHeartbeat = 15 * time.Second
+	// defaultWriteTimeout bounds each write to the client, so a stalled
 	// client cannot hold a stream (and its subscription) for ever.
-	DefaultWriteTimeout = 30 * time.Second
+	defaultWriteTimeout = 30 * time.Second
 )
 
 const (
@@ -43,8 +43,7 @@ type config struct {
 	autoID       bool
 	writeTimeout time.Duration
 	maxEventSize int
-	mapError     func(error) error
-	filter       ErrorFilter
+	filter       func(*http.Request, error) error
 	interceptors []Interceptor
 	logger       *slog.Logger
 	encoderOpts  []encoder.Option
@@ -54,9 +53,9 @@ type config struct {
 func newConfig(opts []Option) config {
 	c := config{
 		status:       http.StatusOK,
-		heartbeat:    DefaultHeartbeat,
+		heartbeat:    defaultHeartbeat,
 		autoID:       true,
-		writeTimeout: DefaultWriteTimeout,
+		writeTimeout: defaultWriteTimeout,
 		maxEventSize: encoder.DefaultMaxEventSize,
 	}
 	for _, o := range opts {
@@ -75,12 +74,14 @@ func newConfig(opts []Option) config {
 func WithStatus(code int) Option { return func(c *config) { c.status = code } }
 
 // WithHeartbeat sends a comment line whenever the stream has been idle for
-// d; every event restarts the wait. Zero or less turns heartbeats off. The
-// default is DefaultHeartbeat.
+// d (15 seconds by default), so that proxies and clients do not time an
+// idle stream out; every event restarts the wait. Zero or less turns
+// heartbeats off.
 func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.heartbeat = d } }
 
 // WithRetry writes a "retry:" field once at the start of the stream, telling
-// clients how long to wait before reconnecting.
+// clients how long to wait before reconnecting (none by default: browsers
+// then wait about 3 seconds).
 func WithRetry(d time.Duration) Option { return func(c *config) { c.retry = d } }
 
 // WithAutoID turns the per-connection id counter on or off. When on (the
@@ -89,8 +90,9 @@ func WithRetry(d time.Duration) Option { return func(c *config) { c.retry = d } 
 // which gets no id.
 func WithAutoID(on bool) Option { return func(c *config) { c.autoID = on } }
 
-// WithWriteTimeout bounds each write to the client (DefaultWriteTimeout by
-// default): a write that makes no progress for d is cut (on HTTP/1.x, where
+// WithWriteTimeout bounds each write to the client (30 seconds by default),
+// so that a stalled client cannot hold a stream and its subscription for
+// ever: a write that makes no progress for d is cut (on HTTP/1.x, where
 // the deadline is pushed forward only once half of it is used, after
 // between d/2 and d). Deadlines are set through http.ResponseController and
 // never cut an idle stream, and http.Server.WriteTimeout does not cut
@@ -110,16 +112,27 @@ func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.write
 // the cap.
 func WithMaxEventSize(n int) Option { return func(c *config) { c.maxEventSize = n } }
 
-// WithErrorMapper maps every error the stream reports before the transport
-// classifies it, for instance to turn a storage "not found" into
-// NewHTTPError(http.StatusNotFound, ...). A mapper that returns nil keeps
-// the original error. A panic in f is recovered and logged, and the client
-// sees an internal error: a 500 before the stream, an error frame after.
-func WithErrorMapper(f func(error) error) Option { return func(c *config) { c.mapError = f } }
-
-// WithErrorFilter sets the filter that decides what clients see for an
-// error (see ErrorFilter). It runs after WithErrorMapper.
-func WithErrorFilter(f ErrorFilter) Option { return func(c *config) { c.filter = f } }
+// WithErrorFilter sets the function that decides what clients see for an
+// error that ends a stream, as a NestJS exception filter does. f gets the
+// request and the error and returns the error to answer with in its place,
+// typically an *HTTPError: a storage "not found" becomes
+// NewHTTPError(http.StatusNotFound, "no such room"), which the client gets
+// as a 404 with NestJS's JSON body before the stream and as an error frame
+// saying "no such room" after it; an HTTPError's Body replaces either. A
+// nil result keeps err, and so does the default handling: an HTTPError as
+// described, any other error with a StatusCode() int method as its status
+// and the status text, anything else as a 500 "Internal server error".
+//
+// f sees every error the stream ends with except those that ask the client
+// to reconnect (Reconnecter); its result may be one. The error f returns
+// decides how the failure is logged, as an unfiltered one would be (an
+// HTTPError under 500 at Info, anything else at Error), and the log shows
+// the error f was given too. A panic in f is recovered and logged, and the
+// client sees an internal error: a 500 before the stream, an error frame
+// after.
+func WithErrorFilter(f func(r *http.Request, err error) error) Option {
+	return func(c *config) { c.filter = f }
+}
 
 // WithInterceptors appends interceptors to the route's (see Interceptor).
 // Interceptors given earlier, or in an earlier call, are outer: the first

@@ -170,17 +170,28 @@ func TestAStalledClientIsCutAfterTheWriteTimeout(t *testing.T) {
 	})
 }
 
+// serverWriteTimeout does to each request what http.Server.WriteTimeout
+// does on HTTP/1.x: once the request is read, it sets the connection's
+// write deadline d ahead (net/http sets it on the connection itself, and
+// ResponseController.SetWriteDeadline sets that same deadline).
+func serverWriteTimeout(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d)); err != nil {
+			panic(err)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 func TestServerWriteTimeoutDoesNotKillHealthyStreams(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var delays []time.Duration
 		for i := 1; i <= 5; i++ {
 			delays = append(delays, time.Duration(i)*2*time.Second)
 		}
-		srv := ssetest.NewUnstartedServer(transport.Handler(func(*http.Request) rxgo.Observable {
+		srv := ssetest.NewServer(serverWriteTimeout(time.Second, transport.Handler(func(*http.Request) rxgo.Observable {
 			return emitAt(false, delays...)
-		}))
-		srv.Config.WriteTimeout = time.Second
-		srv.Start()
+		})))
 		defer srv.Close()
 		st, err := srv.Get(t.Context(), "/", nil)
 		if err != nil {

@@ -131,8 +131,8 @@ func TestAnErrorBeforeTheFirstEventIsAnHTTPError(t *testing.T) {
 			503, `{"statusCode":503,"message":"Service Unavailable"}`},
 		{"any other error is a 500", errors.New("database password is hunter2"), nil,
 			500, `{"statusCode":500,"message":"Internal server error"}`},
-		{"an error mapper can turn an error into an HTTP error", errNoRows,
-			[]transport.Option{transport.WithErrorMapper(func(err error) error {
+		{"an error filter can turn an error into an HTTP error", errNoRows,
+			[]transport.Option{transport.WithErrorFilter(func(_ *http.Request, err error) error {
 				if errors.Is(err, errNoRows) {
 					return transport.NewHTTPError(404, "")
 				}
@@ -331,17 +331,17 @@ func TestAnErrorFrameNeverMovesTheResumePointBackwards(t *testing.T) {
 	}
 }
 
-// TestAPanicInTheErrorMapperIsRecovered: a panicking WithErrorMapper
-// function is recovered as panics in sources and filters are: the client
-// gets a 500 before the first event and an error frame after it, the panic
-// is logged, and the server keeps serving.
-func TestAPanicInTheErrorMapperIsRecovered(t *testing.T) {
+// TestAPanicInTheErrorFilterIsRecovered: a panicking WithErrorFilter
+// function is recovered as panics in sources and interceptors are: the
+// client gets a 500 before the first event and an error frame after it,
+// the panic is logged, and the server keeps serving.
+func TestAPanicInTheErrorFilterIsRecovered(t *testing.T) {
 	logger, logs := newLogger()
 	boom := errors.New("storage down")
-	mapper := transport.WithErrorMapper(func(error) error { panic("mapper exploded") })
+	filter := transport.WithErrorFilter(func(*http.Request, error) error { panic("filter exploded") })
 	mux := http.NewServeMux()
-	mux.Handle("/before", transport.Handler(func(*http.Request) rxgo.Observable { return items(boom) }, mapper, transport.WithLogger(logger)))
-	mux.Handle("/after", transport.Handler(func(*http.Request) rxgo.Observable { return items("ok", boom) }, mapper, transport.WithLogger(logger)))
+	mux.Handle("/before", transport.Handler(func(*http.Request) rxgo.Observable { return items(boom) }, filter, transport.WithLogger(logger)))
+	mux.Handle("/after", transport.Handler(func(*http.Request) rxgo.Observable { return items("ok", boom) }, filter, transport.WithLogger(logger)))
 	ts := serve(t, mux)
 
 	resp := get(t, ts.URL+"/before", nil)
@@ -352,7 +352,7 @@ func TestAPanicInTheErrorMapperIsRecovered(t *testing.T) {
 	if got := body(t, resp); got != "\nid: 1\ndata: ok\n\nevent: error\nid: 2\ndata: Internal server error\n\n" {
 		t.Errorf("after the first event: %q, want the event and an error frame", got)
 	}
-	if !logs.Contains("error mapper panicked") || !logs.Contains("mapper exploded") || !logs.Contains("storage down") {
-		t.Errorf("the panic was not logged with the error it was mapping: %s", logs)
+	if !logs.Contains("error filter panicked") || !logs.Contains("filter exploded") || !logs.Contains("storage down") {
+		t.Errorf("the panic was not logged with the error it was given: %s", logs)
 	}
 }

@@ -51,7 +51,7 @@ func (c pageController) Routes(r controller.Router) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(indexHTML)
 	})
-	r.Handle(http.MethodGet, "/metrics", c.metrics)
+	r.Handle("GET /metrics", c.metrics)
 }
 
 // app is the application's parts, so tests can reach the hub.

@@ -35,7 +35,7 @@ func (c clusterController) Routes(r controller.Router) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"instance": c.in.name})
 	})
-	r.Handle(http.MethodGet, "/metrics", c.metrics)
+	r.Handle("GET /metrics", c.metrics)
 	r.Get("/instances", c.list)
 	r.Post("/instances/{name}/stop", c.stop)
 	r.Post("/instances/{name}/start", c.start)

@@ -2,7 +2,6 @@
 // event stream the way a browser does, as a cold rxgo.Observable.
 //
 //	events := eventsource.Observe(ctx, "https://example.com/events",
-//		eventsource.WithHeader("Authorization", "Bearer "+token),
 //		eventsource.WithReadTimeout(45*time.Second), // the server sends a heartbeat every 15 s
 //		eventsource.WithOnError(func(err error, retryIn time.Duration) {
 //			log.Printf("stream lost (%v), reconnecting in %v", err, retryIn)
@@ -16,15 +15,17 @@
 //		...
 //	}
 //
-// ObserveRequest opens a stream from an *http.Request instead: another
-// method and a body (a POST stream, as controller.SseMethod serves), or
-// headers of its own. The body is sent again on every reconnect, through
+// ObserveRequest opens a stream from an *http.Request instead: headers of
+// its own (an Authorization header), or another method and a body (a POST
+// stream, as a controller's Sse("POST /path", ...) serves). The request is
+// sent again, with its headers, on every reconnect, its body through
 // req.GetBody:
 //
 //	req, _ := http.NewRequest(http.MethodPost, "https://example.com/rooms/7/events",
 //		strings.NewReader(`{"since":"now"}`))
 //	req.Header.Set("Content-Type", "application/json")
-//	events := eventsource.ObserveRequest(ctx, req, eventsource.WithHeader("Authorization", "Bearer "+token))
+//	req.Header.Set("Authorization", "Bearer "+token)
+//	events := eventsource.ObserveRequest(ctx, req)
 //
 // # What it does, like a browser
 //
@@ -34,7 +35,7 @@
 // event id and the reconnection time the stream had (encoder.WithLastEventID,
 // encoder.WithReconnectionTime), as a browser's parser does. Requests send
 // Accept: text/event-stream and Cache-Control: no-cache, plus the headers of
-// WithHeader.
+// the request given to ObserveRequest.
 //
 // When a response ends, or the network fails, the client reconnects after
 // the reconnection time (the stream's latest retry field, at most 1 minute
@@ -63,18 +64,22 @@
 //     attempt that delivered none, then doubles the wait with each further
 //     attempt in a row that fails or ends without an event, with jitter, up
 //     to WithBackoff's cap (30 s by default). An event resets it: that is what
-//     "healthy" means here. WithBackoff(0) keeps only the floor;
-//     WithJitter makes waits deterministic.
+//     "healthy" means here. WithBackoff(0) keeps only the floor. The
+//     jitter picks each doubled wait at random between its half and all of
+//     it, never under the reconnection time.
 //   - A ceiling on the server's retry field: it counts for at most 1
 //     minute, or WithBackoff's cap if that is longer. A browser obeys
 //     "retry: 86400000" and waits a day; this client waits a minute.
 //   - Credentials stay with their origin. After a redirect to another origin
 //     (scheme, host and port), neither the redirected request nor the
-//     reconnects that go straight to the new location carry the headers of
-//     WithHeader, Authorization or Cookie. net/http strips Authorization and
-//     Cookie only towards another domain (not another port or scheme), only
-//     on the redirected hop, and copies every other header; a cookie jar
-//     set with WithClient still sends each host its own cookies.
+//     reconnects that go straight to the new location carry a header the
+//     caller set (any may be a credential: an API key as much as
+//     Authorization or Cookie), only the client's own Accept, Cache-Control
+//     and Last-Event-ID, and Content-Type with a body. net/http strips
+//     Authorization and Cookie only towards another domain (not another port
+//     or scheme), only on the redirected hop, and copies every other header;
+//     a cookie jar set with WithClient still sends each host its own
+//     cookies.
 //   - Giving up. WithMaxAttempts(n) ends the observable with ErrMaxAttempts
 //     after n failed attempts in a row; by default, like a browser, it never
 //     gives up.

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -50,22 +49,23 @@ func Observe(ctx context.Context, url string, opts ...Option) rxgo.Observable {
 }
 
 // ObserveRequest is Observe for a stream opened by req: its method, URL,
-// headers and body, for instance a POST stream or one that needs custom
-// headers. Every connection, reconnects included, sends a copy of req
-// with Accept: text/event-stream and Cache-Control: no-cache unless req
-// sets them, the headers of WithHeader, and Last-Event-ID, which the client
-// manages (one in req is dropped). A body is sent again on every
-// connection: req must then have a GetBody, as the requests that
-// http.NewRequest makes from a bytes.Reader, bytes.Buffer or strings.Reader
-// have; one with a body and no GetBody ends the observable at once with
-// an error wrapping ErrBodyNotReplayable. The context of req is not used:
-// ctx and the subscription's context are.
+// headers and body, for instance a POST stream, or one that needs an
+// Authorization header. Every connection, reconnects included, sends a
+// copy of req with Accept: text/event-stream and Cache-Control: no-cache
+// unless req sets them, and Last-Event-ID, which the client manages (one
+// in req is dropped). A body is sent again on every connection: req must
+// then have a GetBody, as the requests that http.NewRequest makes from a
+// bytes.Reader, bytes.Buffer or strings.Reader have; one with a body and no
+// GetBody ends the observable at once with an error wrapping
+// ErrBodyNotReplayable. The context of req is not used: ctx and the
+// subscription's context are.
 //
-// Credentials never leave the origin (scheme, host and port) of req: after
-// a redirect to another origin, neither the redirected request nor any
-// reconnect to where it led carries the headers of WithHeader, nor an
-// Authorization or Cookie header (a cookie jar set with WithClient still
-// sends the cookies of each host, as a browser does).
+// The headers of req never leave its origin (scheme, host and port), since
+// any of them may be a credential: after a redirect to another origin,
+// neither the redirected request nor any reconnect to where it led carries
+// one of them but Accept, Cache-Control and, with a body, Content-Type; the
+// client's own Last-Event-ID still goes. A cookie jar set with WithClient
+// still sends the cookies of each host, as a browser does.
 func ObserveRequest(ctx context.Context, req *http.Request, opts ...Option) rxgo.Observable {
 	cfg := newConfig(opts)
 	if ctx == nil {
@@ -250,12 +250,8 @@ func (s *stream) request(ctx context.Context) (*http.Request, error) {
 	if req.Header.Get("Cache-Control") == "" {
 		req.Header.Set("Cache-Control", "no-cache")
 	}
-	if sameOrigin {
-		for k, vs := range s.cfg.header {
-			req.Header[k] = slices.Clone(vs) // the config is shared by every subscription
-		}
-	} else {
-		s.stripCredentials(req.Header)
+	if !sameOrigin {
+		stripHeaders(req.Header, s.body != nil)
 	}
 	req.Header.Del("Last-Event-ID")
 	if s.lastID != "" {
@@ -267,28 +263,31 @@ func (s *stream) request(ctx context.Context) (*http.Request, error) {
 	return req, nil
 }
 
-// credentialHeaders are the headers never sent to another origin, besides
-// those of WithHeader.
-var credentialHeaders = []string{"Authorization", "Cookie", "Cookie2", "Proxy-Authorization", "Www-Authenticate"}
-
-// stripCredentials removes from h the headers that must not reach another
-// origin. Accept and Cache-Control stay: they are the client's own.
-func (s *stream) stripCredentials(h http.Header) {
-	for _, k := range credentialHeaders {
-		h.Del(k)
-	}
-	for k := range s.cfg.header {
-		if k != "Accept" && k != "Cache-Control" {
-			h.Del(k)
+// stripHeaders removes from h, the headers of a request to another origin
+// than the stream's, every header the caller set, since any of them may be
+// a credential (an API key as much as Authorization or Cookie). What stays
+// is the client's own: Accept and Cache-Control, which ask for the stream,
+// Last-Event-ID, which the client manages, and, when the request carries
+// a body, Content-Type, which says what the body is.
+func stripHeaders(h http.Header, body bool) {
+	for k := range h {
+		switch http.CanonicalHeaderKey(k) {
+		case "Accept", "Cache-Control", "Last-Event-Id":
+		case "Content-Type":
+			if !body {
+				delete(h, k)
+			}
+		default:
+			delete(h, k)
 		}
 	}
 }
 
 // guardedClient returns a copy of the configured client whose redirects
-// to another origin than the stream's carry no credentials. net/http
-// strips Authorization and Cookie on such a hop, but only towards another
-// domain, and copies every other header; this strips both on any change
-// of scheme, host or port.
+// to another origin than the stream's carry none of the caller's headers.
+// net/http strips Authorization and Cookie on such a hop, but only towards
+// another domain, and copies every other header; this strips all of them
+// on any change of scheme, host or port.
 func (s *stream) guardedClient() *http.Client {
 	c := *s.cfg.client
 	check := c.CheckRedirect
@@ -302,7 +301,7 @@ func (s *stream) guardedClient() *http.Client {
 			return errors.New("stopped after 10 redirects") // net/http's default policy
 		}
 		if origin(req.URL) != home {
-			s.stripCredentials(req.Header)
+			stripHeaders(req.Header, req.Body != nil && req.Body != http.NoBody)
 		}
 		return nil
 	}

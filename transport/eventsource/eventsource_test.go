@@ -18,6 +18,10 @@ import (
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
+// defaultRetry is the reconnection time WithRetry documents as its
+// default, the 3 seconds browsers use.
+const defaultRetry = 3 * time.Second
+
 // serve starts s on an in-memory ssetest server, closed when the test ends.
 // Inside a synctest bubble the whole exchange runs in virtual time.
 func serve(t *testing.T, h http.Handler) *ssetest.Server {
@@ -26,9 +30,6 @@ func serve(t *testing.T, h http.Handler) *ssetest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
-
-// identity makes backoff waits deterministic.
-func identity(d time.Duration) time.Duration { return d }
 
 func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 				t.Errorf("request %d: headers %v", i, r.header)
 			}
 			// Each stream ends at once: the reconnects come the default 3 s apart.
-			if want := start.Add(time.Duration(i) * eventsource.DefaultRetry); !r.at.Equal(want) {
+			if want := start.Add(time.Duration(i) * defaultRetry); !r.at.Equal(want) {
 				t.Errorf("request %d came at +%v, want +%v", i, r.at.Sub(start), want.Sub(start))
 			}
 		}
@@ -75,8 +76,8 @@ func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 			t.Errorf("%d opens reported, want 3", len(w.opens))
 		}
 		for range 2 {
-			if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != eventsource.DefaultRetry {
-				t.Errorf("reported %v, retry in %v; want ErrStreamEnded, retry in %v", r.err, r.retryIn, eventsource.DefaultRetry)
+			if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != defaultRetry {
+				t.Errorf("reported %v, retry in %v; want ErrStreamEnded, retry in %v", r.err, r.retryIn, defaultRetry)
 			}
 		}
 		w.noErrorYet(t)
@@ -179,15 +180,14 @@ func TestRepeatedFailuresBackOffExponentiallyAndAnEventResetsIt(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithBackoff(10*time.Second), eventsource.WithJitter(identity),
-			eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithBackoff(10*time.Second), eventsource.WithOnError(w.onError)).Observe()
 		for _, want := range []string{"x", "up"} {
 			if ev := nextEvent(t, items); ev.Data != want {
 				t.Fatalf("got %+v, want data %q", ev, want)
 			}
 		}
 		s := time.Second
-		want := []time.Duration{
+		want := []time.Duration{ // before jitter
 			s,                                           // the stream ended with no event: the reconnection time
 			2 * s, 4 * s, 8 * s, 10 * s, 10 * s, 10 * s, // six failures more in a row, capped at 10 s
 			s, // a connection that delivered an event ended: back to the reconnection time
@@ -201,13 +201,13 @@ func TestRepeatedFailuresBackOffExponentiallyAndAnEventResetsIt(t *testing.T) {
 				t.Error("a nil error reported")
 			}
 		}
-		if !slices.Equal(got, want) {
-			t.Errorf("waits %v, want %v", got, want)
+		if !jittered(got, want, s) {
+			t.Errorf("waits %v, want %v with jitter", got, want)
 		}
 		reqs := cs.requests()
 		for i := 1; i < len(reqs); i++ {
-			if gap := reqs[i].at.Sub(reqs[i-1].at); gap != want[i-1] {
-				t.Errorf("request %d came %v after the previous one, want %v", i, gap, want[i-1])
+			if gap := reqs[i].at.Sub(reqs[i-1].at); gap != got[i-1] {
+				t.Errorf("request %d came %v after the previous one, want the %v reported", i, gap, got[i-1])
 			}
 		}
 	})
@@ -219,7 +219,7 @@ func TestWithMaxAttemptsGivesUpAfterThatManyFailuresInARow(t *testing.T) {
 		srv := serve(t, cs)
 		w := newWatcher()
 		items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithMaxAttempts(3), eventsource.WithJitter(identity), eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithMaxAttempts(3), eventsource.WithOnError(w.onError)).Observe()
 		err := lastError(t, items)
 		if !errors.Is(err, eventsource.ErrMaxAttempts) {
 			t.Fatalf("ended with %v, want ErrMaxAttempts", err)
@@ -228,10 +228,10 @@ func TestWithMaxAttemptsGivesUpAfterThatManyFailuresInARow(t *testing.T) {
 			t.Errorf("%d requests, want 3", n)
 		}
 		// The first retry waits the reconnection time, the second doubles it.
-		for _, want := range []time.Duration{eventsource.DefaultRetry, 2 * eventsource.DefaultRetry} {
-			if r := w.nextError(t); r.retryIn != want {
-				t.Errorf("retry in %v, want %v", r.retryIn, want)
-			}
+		want := []time.Duration{defaultRetry, 2 * defaultRetry}
+		got := []time.Duration{w.nextError(t).retryIn, w.nextError(t).retryIn}
+		if !jittered(got, want, defaultRetry) {
+			t.Errorf("retries in %v, want %v with jitter", got, want)
 		}
 		w.noErrorYet(t)
 	})
@@ -321,7 +321,7 @@ func TestTheReadTimeoutCoversTheWaitForTheResponse(t *testing.T) {
 			t.Errorf("reported %v, want ErrReadTimeout", r.err)
 		}
 		reqs := cs.requests()
-		if gap := reqs[1].at.Sub(reqs[0].at); gap != 5*time.Second+eventsource.DefaultRetry {
+		if gap := reqs[1].at.Sub(reqs[0].at); gap != 5*time.Second+defaultRetry {
 			t.Errorf("reconnected %v after the first request, want the 5 s timeout + 3 s", gap)
 		}
 	})
@@ -358,11 +358,11 @@ func TestTheClientReconnectsExactlyTheReconnectionTimeAfterAStreamEnds(t *testin
 		items := eventsource.Observe(t.Context(), srv.URL, eventsource.WithClient(srv.Client()),
 			eventsource.WithOnError(w.onError)).Observe()
 		nextEvent(t, items)
-		if r := w.nextError(t); r.retryIn != eventsource.DefaultRetry {
-			t.Fatalf("retry in %v, want %v", r.retryIn, eventsource.DefaultRetry)
+		if r := w.nextError(t); r.retryIn != defaultRetry {
+			t.Fatalf("retry in %v, want %v", r.retryIn, defaultRetry)
 		}
 		ended := time.Now()
-		time.Sleep(eventsource.DefaultRetry - time.Nanosecond)
+		time.Sleep(defaultRetry - time.Nanosecond)
 		synctest.Wait()
 		if n := len(cs.requests()); n != 1 {
 			t.Fatal("the client reconnected before the reconnection time")
@@ -374,8 +374,8 @@ func TestTheClientReconnectsExactlyTheReconnectionTimeAfterAStreamEnds(t *testin
 		if len(reqs) != 2 {
 			t.Fatalf("%d requests, want 2", len(reqs))
 		}
-		if gap := reqs[1].at.Sub(ended); gap != eventsource.DefaultRetry {
-			t.Errorf("reconnected %v after the stream ended, want %v", gap, eventsource.DefaultRetry)
+		if gap := reqs[1].at.Sub(ended); gap != defaultRetry {
+			t.Errorf("reconnected %v after the stream ended, want %v", gap, defaultRetry)
 		}
 	})
 }
@@ -472,10 +472,14 @@ func TestHeadersAndTheInitialLastEventID(t *testing.T) {
 		cs := newConnServer(send("retry: 10\nid: 42\ndata: x\n\n"), hold())
 		srv := serve(t, cs)
 		ctx, cancel := context.WithCancel(t.Context())
-		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithHeader("Authorization", "Bearer token"),
-			eventsource.WithHeaders(http.Header{"X-Tenant": {"a", "b"}}),
-			eventsource.WithHeader("Last-Event-ID", "ignored: the client owns this header"),
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer token")
+		req.Header["X-Tenant"] = []string{"a", "b"}
+		req.Header.Set("Last-Event-ID", "ignored: the client owns this header")
+		items := eventsource.ObserveRequest(ctx, req, eventsource.WithClient(srv.Client()),
 			eventsource.WithLastEventID("41"),
 		).Observe()
 		if ev := nextEvent(t, items); ev.LastEventID != "42" {

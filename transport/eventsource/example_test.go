@@ -37,7 +37,6 @@ func ExampleObserve() {
 	defer cancel()
 	var status []string // written by the callbacks, read once the stream is over
 	events := eventsource.Observe(ctx, srv.URL,
-		eventsource.WithHeader("Authorization", "Bearer secret"),
 		eventsource.WithOnOpen(func() { status = append(status, "open") }),
 		eventsource.WithOnError(func(err error, retryIn time.Duration) {
 			status = append(status, fmt.Sprintf("%v; reconnecting in %v", err, retryIn))

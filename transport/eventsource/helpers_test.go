@@ -214,3 +214,19 @@ func drop(w http.ResponseWriter, r *http.Request) { respond(w, r, response{drop:
 
 // silent never answers; the request ends when the client leaves.
 func silent(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
+// jittered reports whether each backoff wait in got is what the backoff's
+// jitter may make of the wait in want: at most want, at least half of it,
+// and never under the reconnection time retry. A wait of exactly retry
+// (the first reconnect after a healthy connection) is then exact.
+func jittered(got, want []time.Duration, retry time.Duration) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] > want[i] || got[i] < max(want[i]/2, retry) {
+			return false
+		}
+	}
+	return true
+}

@@ -37,7 +37,7 @@ func TestAServersRetryIsCappedAtTheBackoffCapOrAMinute(t *testing.T) {
 				srv := serve(t, cs)
 				w := newWatcher()
 				opts := append([]eventsource.Option{eventsource.WithClient(srv.Client()),
-					eventsource.WithOnError(w.onError), eventsource.WithJitter(identity)}, tc.opts...)
+					eventsource.WithOnError(w.onError)}, tc.opts...)
 				items := eventsource.Observe(t.Context(), srv.URL, opts...).Observe()
 				nextEvent(t, items)
 				if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != tc.want {

@@ -10,12 +10,12 @@ import (
 
 // Defaults for the options.
 const (
-	// DefaultRetry is the reconnection time until the stream sets one with
+	// defaultRetry is the reconnection time until the stream sets one with
 	// a retry field: 3 s, what browsers use.
-	DefaultRetry = 3 * time.Second
-	// DefaultMaxBackoff caps the exponential backoff between failed
+	defaultRetry = 3 * time.Second
+	// defaultMaxBackoff caps the exponential backoff between failed
 	// attempts (see WithBackoff).
-	DefaultMaxBackoff = 30 * time.Second
+	defaultMaxBackoff = 30 * time.Second
 )
 
 // Option configures Observe and ObserveRequest. Nil options are ignored.
@@ -23,11 +23,10 @@ type Option func(*config)
 
 type config struct {
 	client       *http.Client
-	header       http.Header
 	lastEventID  string
 	retry        time.Duration
 	maxBackoff   time.Duration
-	jitter       func(time.Duration) time.Duration
+	jitter       func(time.Duration) time.Duration // equalJitter; the package's tests replace it
 	maxAttempts  int
 	readTimeout  time.Duration
 	maxEventSize int
@@ -38,9 +37,8 @@ type config struct {
 func newConfig(opts []Option) config {
 	c := config{
 		client:       http.DefaultClient,
-		header:       http.Header{},
-		retry:        DefaultRetry,
-		maxBackoff:   DefaultMaxBackoff,
+		retry:        defaultRetry,
+		maxBackoff:   defaultMaxBackoff,
 		jitter:       equalJitter,
 		maxEventSize: encoder.DefaultMaxEventSize,
 	}
@@ -56,7 +54,7 @@ func newConfig(opts []Option) config {
 // (http.DefaultClient by default): its Transport, its cookie Jar (how a
 // browser would authenticate a stream), its redirect policy. The client is
 // used through a copy whose CheckRedirect calls c's, then removes the
-// credentials from a redirect to another origin (see ObserveRequest). Its
+// caller's headers from a redirect to another origin (see ObserveRequest). Its
 // Timeout must be zero, or it cuts every stream after that time (each cut
 // is a reconnect); bound silence with WithReadTimeout instead. A nil c
 // keeps the default.
@@ -64,27 +62,6 @@ func WithClient(c *http.Client) Option {
 	return func(cfg *config) {
 		if c != nil {
 			cfg.client = c
-		}
-	}
-}
-
-// WithHeader adds a header sent with every request to the stream's origin,
-// reconnects included, for instance Authorization. It replaces a header of
-// the same name in the request given to ObserveRequest, and may replace
-// Accept and Cache-Control, but not Last-Event-ID, which the client manages
-// (see WithLastEventID). These headers are never sent to another origin
-// (scheme, host and port) that a redirect leads to.
-func WithHeader(key, value string) Option {
-	return func(c *config) { c.header.Add(key, value) }
-}
-
-// WithHeaders adds every header of h, as WithHeader does.
-func WithHeaders(h http.Header) Option {
-	return func(c *config) {
-		for k, vs := range h {
-			for _, v := range vs {
-				c.header.Add(k, v)
-			}
 		}
 	}
 }
@@ -98,8 +75,8 @@ func WithLastEventID(id string) Option {
 }
 
 // WithRetry sets the reconnection time used until the stream sets one
-// with a retry field (DefaultRetry by default). A value of zero or less
-// keeps the default. Whatever the option or the stream say, the client
+// with a retry field (3 seconds by default, as in browsers). A value of
+// zero or less keeps the default. Whatever the option or the stream say, the client
 // waits at least 100 ms before a reconnect. This value is the client's own
 // and is not capped; a stream's retry field is, at WithBackoff's cap or 1
 // minute, whichever is longer, so that a server cannot keep its clients
@@ -113,34 +90,21 @@ func WithRetry(d time.Duration) Option {
 }
 
 // WithBackoff caps the exponential backoff between consecutive attempts
-// that deliver no event (DefaultMaxBackoff by default): attempts that fail,
-// and connections that open but end without an event (a server that
-// answers "retry: 0" and ends at once). The first reconnect waits the
-// reconnection time, as browsers do; each further such attempt in a row
-// doubles the wait (from the reconnection time, or 100 ms if that is
-// shorter), up to max, with jitter (see WithJitter); a connection that
-// delivers an event resets it. The wait is never shorter than the
-// reconnection time, even when that is longer than max, nor than 100 ms;
-// a retry field sets a reconnection time of at most max or 1 minute,
-// whichever is longer.
-// Zero or less turns backoff off: every reconnect waits the reconnection
-// time (at least 100 ms), as in a browser.
+// that deliver no event (30 seconds by default): attempts that fail, and
+// connections that open but end without an event (a server that answers
+// "retry: 0" and ends at once). The first reconnect waits the reconnection
+// time, as browsers do; each further such attempt in a row doubles the
+// wait (from the reconnection time, or 100 ms if that is shorter), up to
+// max, with jitter: the wait is random, between half the doubled wait and
+// all of it, which spreads out the reconnects of many clients that lost
+// the same server. A connection that delivers an event resets it. The wait
+// is never shorter than the reconnection time, even when that is longer
+// than max, nor than 100 ms; a retry field sets a reconnection time of at
+// most max or 1 minute, whichever is longer. Zero or less turns backoff
+// off: every reconnect waits the reconnection time (at least 100 ms), as
+// in a browser.
 func WithBackoff(max time.Duration) Option {
 	return func(c *config) { c.maxBackoff = max }
-}
-
-// WithJitter replaces the randomisation of backoff waits. f gets the
-// exponential wait d and returns the wait to use; the result is kept
-// between the reconnection time and d. The default returns a random
-// duration between d/2 and d ("equal jitter"), which spreads out the
-// reconnects of many clients that lost the same server. Tests pass the
-// identity function to make waits deterministic.
-func WithJitter(f func(d time.Duration) time.Duration) Option {
-	return func(c *config) {
-		if f != nil {
-			c.jitter = f
-		}
-	}
 }
 
 // WithMaxAttempts makes the client give up after n consecutive connection

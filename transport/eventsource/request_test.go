@@ -60,9 +60,9 @@ func TestObserveRequestSendsItsMethodHeadersAndBodyOnEveryConnection(t *testing.
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Room", "7")
+		req.Header.Set("Authorization", "Bearer t")
 		req.Header.Set("Last-Event-ID", "dropped: the client manages it")
-		items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(srv.Client()),
-			eventsource.WithHeader("Authorization", "Bearer t"), nil).Observe()
+		items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(srv.Client()), nil).Observe()
 		req.Header.Set("X-Room", "changed after the call: not sent")
 		nextEvent(t, items)
 		nextEvent(t, items)
@@ -163,10 +163,12 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodPost, homeSrv.URL+"/here", strings.NewReader("body"))
 	req.Header.Set("Cookie", "session=1")
-	req.Header.Set("X-Trace", "t") // not a credential: it follows, as with net/http
-	items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(&http.Client{Transport: tr}),
-		eventsource.WithHeader("Authorization", "Bearer secret"),
-		eventsource.WithHeader("X-Api-Key", "k")).Observe()
+	req.Header.Set("Authorization", "Bearer secret")
+	req.Header.Set("X-Api-Key", "k")
+	req.Header["x-trace"] = []string{"t"}              // set past the canonical key: still the caller's
+	req.Header.Set("Content-Type", "text/plain")       // it says what the body is: it follows the body
+	req.Header.Set("Accept", "text/event-stream, */*") // the client's own, as the caller tuned it
+	items := eventsource.ObserveRequest(t.Context(), req, eventsource.WithClient(&http.Client{Transport: tr})).Observe()
 	nextEvent(t, items)
 	nextEvent(t, items)
 	if err := lastError(t, items); !errors.Is(err, eventsource.ErrNoContent) {
@@ -178,8 +180,9 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 		t.Fatalf("%d requests at home, want 2 (the request and the same-origin redirect)", len(homeReqs))
 	}
 	for i, r := range homeReqs {
-		if r.header.Get("Authorization") != "Bearer secret" || r.header.Get("X-Api-Key") != "k" || r.header.Get("Cookie") != "session=1" {
-			t.Errorf("home request %d (%s) lacks the credentials: %v", i, r.path, r.header)
+		if r.header.Get("Authorization") != "Bearer secret" || r.header.Get("X-Api-Key") != "k" ||
+			r.header.Get("Cookie") != "session=1" || r.header.Get("X-Trace") != "t" {
+			t.Errorf("home request %d (%s) lacks the caller's headers: %v", i, r.path, r.header)
 		}
 	}
 	otherReqs := other.requests()
@@ -187,12 +190,13 @@ func TestCredentialsNeverFollowARedirectToAnotherOrigin(t *testing.T) {
 		t.Fatalf("%d requests at the other origin, want 3", len(otherReqs))
 	}
 	for i, r := range otherReqs {
-		for _, k := range []string{"Authorization", "X-Api-Key", "Cookie"} {
+		for _, k := range []string{"Authorization", "X-Api-Key", "Cookie", "X-Trace"} {
 			if v, ok := r.header[k]; ok {
 				t.Errorf("request %d to the other origin carried %s: %q", i, k, v)
 			}
 		}
-		if r.method != http.MethodPost || r.body != "body" || r.header.Get("X-Trace") != "t" || r.header.Get("Accept") != "text/event-stream" {
+		if r.method != http.MethodPost || r.body != "body" || r.header.Get("Content-Type") != "text/plain" ||
+			r.header.Get("Accept") != "text/event-stream, */*" || r.header.Get("Cache-Control") != "no-cache" {
 			t.Errorf("request %d to the other origin: %s body %q headers %v", i, r.method, r.body, r.header)
 		}
 	}
@@ -213,7 +217,7 @@ func TestRetryZeroAndEmptyResponsesDoNotMakeAHotLoop(t *testing.T) {
 		w := newWatcher()
 		ctx, cancel := context.WithCancel(t.Context())
 		items := eventsource.Observe(ctx, srv.URL, eventsource.WithClient(srv.Client()),
-			eventsource.WithJitter(identity), eventsource.WithOnError(w.onError)).Observe()
+			eventsource.WithOnError(w.onError)).Observe()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -226,7 +230,7 @@ func TestRetryZeroAndEmptyResponsesDoNotMakeAHotLoop(t *testing.T) {
 		}()
 
 		const ms = time.Millisecond
-		want := []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, // empty responses back off
+		want := []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, // empty responses back off (before jitter)
 			100 * ms, 100 * ms, 200 * ms, 400 * ms} // an event came: start over
 		var waits []time.Duration
 		for range want {
@@ -236,12 +240,12 @@ func TestRetryZeroAndEmptyResponsesDoNotMakeAHotLoop(t *testing.T) {
 				t.Fatalf("the client reconnects in %v after %d responses: a hot loop", r.retryIn, len(waits))
 			}
 		}
-		if !slices.Equal(waits, want) {
-			t.Errorf("waits %v, want %v", waits, want)
+		if !jittered(waits, want, 100*ms) {
+			t.Errorf("waits %v, want %v with jitter", waits, want)
 		}
 		cs.waitRequest(t, len(want))
 		reqs := cs.requests()
-		for i, wait := range want {
+		for i, wait := range waits { // each reconnect comes exactly the reported wait later
 			if gap := reqs[i+1].at.Sub(reqs[i].at); gap != wait {
 				t.Errorf("request %d came %v after the one before, want %v", i+1, gap, wait)
 			}

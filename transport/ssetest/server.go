@@ -19,10 +19,8 @@ import (
 type Server struct {
 	// URL is the base URL of the server, for requests made with Client.
 	URL string
-	// Config is the http.Server; it may be changed between
-	// NewUnstartedServer and Start (to set WriteTimeout, say).
-	Config *http.Server
 
+	srv    *http.Server
 	ln     *pipeListener
 	tr     *http.Transport
 	client *http.Client
@@ -32,32 +30,21 @@ type Server struct {
 // NewServer starts serving h. The server cancels open streams on Close
 // (see transport.CancelOnShutdown).
 func NewServer(h http.Handler) *Server {
-	s := NewUnstartedServer(h)
-	s.Start()
-	return s
-}
-
-// NewUnstartedServer returns a Server that serves h once Start is called.
-func NewUnstartedServer(h http.Handler) *Server {
 	ln := newPipeListener()
 	s := &Server{
 		URL:    "http://ssetest",
-		Config: &http.Server{Handler: h, ReadHeaderTimeout: time.Minute},
+		srv:    &http.Server{Handler: h, ReadHeaderTimeout: time.Minute},
 		ln:     ln,
 		tr:     &http.Transport{DialContext: ln.DialContext},
 		served: make(chan struct{}),
 	}
 	s.client = &http.Client{Transport: s.tr}
-	return s
-}
-
-// Start starts serving. It must be called once.
-func (s *Server) Start() {
-	transport.CancelOnShutdown(s.Config)
+	transport.CancelOnShutdown(s.srv)
 	go func() {
 		defer close(s.served)
-		_ = s.Config.Serve(s.ln)
+		_ = s.srv.Serve(s.ln)
 	}()
+	return s
 }
 
 // Client returns an http.Client whose requests, whatever their host, reach
@@ -75,8 +62,8 @@ func (s *Server) Client() *http.Client { return s.client }
 func (s *Server) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.Config.Shutdown(ctx); err != nil {
-		s.Config.Close()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		s.srv.Close()
 	}
 	<-s.served
 	s.tr.CloseIdleConnections()
