@@ -564,24 +564,12 @@ func TestDecoderStartState(t *testing.T) {
 	}
 }
 
-// The Encoder and the Decoder take options of different types, so an
-// option one of them would ignore does not compile with the other.
+// The Decoder's options.
 var (
-	_ encoder.Option        = encoder.WithMarshaler(nil)
 	_ encoder.DecoderOption = encoder.WithMaxEventSize(1)
 	_ encoder.DecoderOption = encoder.WithLastEventID("1")
 	_ encoder.DecoderOption = encoder.WithReconnectionTime(time.Second)
 )
-
-func TestNilEncoderOptionsAreIgnored(t *testing.T) {
-	var b strings.Builder
-	if err := encoder.NewEncoder(&b, nil).Encode(encoder.MessageEvent{Data: map[string]int{"n": 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != "data: {\"n\":1}\n\n" {
-		t.Errorf("wrote %q", got)
-	}
-}
 
 // TestDecoderLinesReadInPieces puts every kind of field content across the
 // edge where the Decoder hands a long line over in pieces (its 64 KiB read

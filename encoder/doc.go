@@ -19,8 +19,9 @@
 // Encode writes one block exactly as NestJS does: "event:", "id:", "retry:",
 // comment lines, "data:" lines, then a blank line, with one space after each
 // colon. Strings, []byte and json.RawMessage are written as they are, nil
-// writes no data line, anything else is JSON (replaceable with
-// WithMarshaler). Data and comments are split on CRLF, CR and LF, one
+// writes no data line, anything else is JSON as JSON.stringify writes it
+// (encoding/json without HTML escaping; to marshal another way, pass
+// json.RawMessage). Data and comments are split on CRLF, CR and LF, one
 // prefixed line per piece, so no content can end a field early: an id with
 // CR, LF or NUL and a type with CR or LF are rejected with a *FieldError
 // (errors.Is ErrInvalidID / ErrInvalidType) and nothing is written. A fuzz
@@ -52,8 +53,6 @@
 //
 // # Options
 //
-// The Encoder takes Options (WithMarshaler) and the Decoder DecoderOptions
-// (WithMaxEventSize, WithLastEventID, WithReconnectionTime): an option one of
-// them would ignore does not compile with the other. Nil options are
-// ignored by both.
+// The Decoder takes DecoderOptions (WithMaxEventSize, WithLastEventID,
+// WithReconnectionTime); nil options are ignored. The Encoder has none.
 package encoder

@@ -16,16 +16,14 @@ import (
 // An Encoder is not safe for concurrent use.
 type Encoder struct {
 	w       io.Writer
-	marshal func(any) ([]byte, error)
 	buf     []byte       // the event block being built; reused across calls
-	json    bytes.Buffer // scratch for the default marshaller
+	json    bytes.Buffer // scratch for the JSON marshaller
 	jsonEnc *json.Encoder
 }
 
 // NewEncoder returns an Encoder that writes to w.
-func NewEncoder(w io.Writer, opts ...Option) *Encoder {
-	c := newConfig(opts)
-	return &Encoder{w: w, marshal: c.marshal}
+func NewEncoder(w io.Writer) *Encoder {
+	return &Encoder{w: w}
 }
 
 // Encode writes one event block: "event:", "id:", "retry:", comment and
@@ -91,9 +89,6 @@ func (e *Encoder) AppendEvent(dst []byte, ev MessageEvent) ([]byte, error) {
 }
 
 func (e *Encoder) marshalData(v any) ([]byte, error) {
-	if e.marshal != nil {
-		return e.marshal(v)
-	}
 	if e.jsonEnc == nil {
 		// Built on first use: streams of strings and bytes never need it.
 		e.jsonEnc = json.NewEncoder(&e.json)

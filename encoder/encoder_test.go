@@ -103,24 +103,28 @@ func TestEncoderRejectsInjectionAndWritesNothing(t *testing.T) {
 	}
 }
 
-func TestEncoderUsesTheMarshalerOption(t *testing.T) {
+// Data that is not a string, []byte or json.RawMessage is JSON as
+// JSON.stringify writes it (no HTML escaping), and a marshalling error is
+// the Encoder's, with nothing written.
+func TestEncoderMarshalsOtherDataAsJSON(t *testing.T) {
 	var buf bytes.Buffer
-	enc := encoder.NewEncoder(&buf, encoder.WithMarshaler(func(v any) ([]byte, error) {
-		return json.MarshalIndent(v, "", " ")
-	}))
-	if err := enc.Encode(encoder.MessageEvent{Data: map[string]int{"a": 1}}); err != nil {
+	enc := encoder.NewEncoder(&buf)
+	if err := enc.Encode(encoder.MessageEvent{Data: map[string]string{"h": "<b>&"}}); err != nil {
 		t.Fatal(err)
 	}
-	want := "data: {\ndata:  \"a\": 1\ndata: }\n\n"
-	if buf.String() != want {
+	if want := "data: {\"h\":\"<b>&\"}\n\n"; buf.String() != want {
 		t.Errorf("wire = %q, want %q", buf.String(), want)
 	}
+	buf.Reset()
 	boom := errors.New("boom")
-	enc = encoder.NewEncoder(&buf, encoder.WithMarshaler(func(any) ([]byte, error) { return nil, boom }))
-	if err := enc.Encode(encoder.MessageEvent{Data: 1}); !errors.Is(err, boom) {
-		t.Errorf("Encode error = %v, want it to wrap the marshaller's", err)
+	if err := enc.Encode(encoder.MessageEvent{Data: failingMarshaler{boom}}); !errors.Is(err, boom) || buf.Len() != 0 {
+		t.Errorf("Encode error = %v, wire %q; want the marshaller's error and nothing written", err, buf.String())
 	}
 }
+
+type failingMarshaler struct{ err error }
+
+func (f failingMarshaler) MarshalJSON() ([]byte, error) { return nil, f.err }
 
 type failingWriter struct{ err error }
 

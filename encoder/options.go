@@ -2,32 +2,6 @@ package encoder
 
 import "time"
 
-// Option configures an Encoder. The Decoder takes DecoderOptions: an option
-// of one cannot be given to the other. Nil options are ignored.
-type Option func(*config)
-
-type config struct {
-	marshal func(any) ([]byte, error)
-}
-
-func newConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
-	return c
-}
-
-// WithMarshaler replaces the JSON marshaller the Encoder uses for data that
-// is not a string, []byte or json.RawMessage. The default behaves like
-// JSON.stringify: encoding/json without HTML escaping. A nil marshal keeps
-// the default.
-func WithMarshaler(marshal func(v any) ([]byte, error)) Option {
-	return func(c *config) { c.marshal = marshal }
-}
-
 // DecoderOption configures a Decoder: its event size bound and the state
 // it starts in. Nil options are ignored.
 type DecoderOption func(*decoderConfig)

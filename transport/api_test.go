@@ -15,7 +15,6 @@ import (
 
 	"github.com/reactivex/rxgo/v2"
 
-	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/transport"
 )
@@ -118,10 +117,8 @@ func TestInterceptorsStackOutermostFirst(t *testing.T) {
 		}
 	}
 	var nilOption transport.Option
-	var nilEncoderOption encoder.Option
 	h := transport.Handler(func(*http.Request) rxgo.Observable { return items("x") },
-		nilOption, // ignored, like a nil interceptor and a nil encoder option
-		transport.WithEncoderOptions(nilEncoderOption),
+		nilOption, // ignored, like a nil interceptor
 		transport.WithInterceptors(tag("A"), nil, tag("B")),
 		transport.WithInterceptors(tag("C")))
 	// C is innermost: it sees the source's item first, A sees it last.

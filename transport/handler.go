@@ -80,12 +80,12 @@ func Handler[F Source](source F, opts ...Option) http.Handler {
 type handler struct {
 	source   func(*http.Request) (rxgo.Observable, error)
 	cfg      config
-	encoders sync.Pool // of *streamEncoder, built with cfg.encoderOpts
+	encoders sync.Pool // of *streamEncoder
 }
 
 func newHandler(source func(*http.Request) (rxgo.Observable, error), opts []Option) *handler {
 	h := &handler{source: source, cfg: newConfig(opts)}
-	h.encoders.New = func() any { return &streamEncoder{Encoder: encoder.NewEncoder(nil, h.cfg.encoderOpts...)} }
+	h.encoders.New = func() any { return &streamEncoder{Encoder: encoder.NewEncoder(nil)} }
 	return h
 }
 

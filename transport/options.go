@@ -46,7 +46,6 @@ type config struct {
 	filter       func(*http.Request, error) error
 	interceptors []Interceptor
 	logger       *slog.Logger
-	encoderOpts  []encoder.Option
 	observer     Observer
 }
 
@@ -151,15 +150,3 @@ func WithInterceptors(in ...Interceptor) Option {
 // WithLogger sets the logger for connection events and errors
 // (slog.Default() by default).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
-
-// WithEncoderOptions passes options to the encoder, for instance
-// encoder.WithMarshaler. Nil options are ignored.
-func WithEncoderOptions(opts ...encoder.Option) Option {
-	return func(c *config) {
-		for _, o := range opts {
-			if o != nil {
-				c.encoderOpts = append(c.encoderOpts, o)
-			}
-		}
-	}
-}

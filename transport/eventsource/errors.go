@@ -20,9 +20,6 @@ var (
 	// attempts failed. The error item wraps it together with the last
 	// attempt's error.
 	ErrMaxAttempts = errors.New("eventsource: too many failed connection attempts")
-	// ErrStreamEnded is what WithOnError reports when the server ended the
-	// response normally; the client reconnects.
-	ErrStreamEnded = errors.New("eventsource: the server ended the stream")
 	// ErrReadTimeout is what WithOnError reports when the server ended no
 	// line, not even a comment's, for the WithReadTimeout duration; the
 	// client drops the connection and reconnects.

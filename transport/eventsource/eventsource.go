@@ -211,7 +211,7 @@ func (s *stream) connect(ctx context.Context) (opened, delivered bool, err error
 		}
 		switch {
 		case err == io.EOF:
-			return true, delivered, ErrStreamEnded
+			return true, delivered, io.EOF // the server ended the response
 		case errors.Is(err, encoder.ErrEventTooLarge):
 			return true, delivered, &fatalError{fmt.Errorf("eventsource: %w", err)}
 		case err != nil:

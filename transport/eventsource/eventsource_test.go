@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -76,8 +77,8 @@ func TestEventsIDsAndReconnectsAsABrowserSeesThem(t *testing.T) {
 			t.Errorf("%d opens reported, want 3", len(w.opens))
 		}
 		for range 2 {
-			if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != defaultRetry {
-				t.Errorf("reported %v, retry in %v; want ErrStreamEnded, retry in %v", r.err, r.retryIn, defaultRetry)
+			if r := w.nextError(t); !errors.Is(r.err, io.EOF) || r.retryIn != defaultRetry {
+				t.Errorf("reported %v, retry in %v; want io.EOF, retry in %v", r.err, r.retryIn, defaultRetry)
 			}
 		}
 		w.noErrorYet(t)

@@ -56,7 +56,7 @@ func ExampleObserve() {
 	// greeting "hello" (last id 1)
 	// message "two\nlines" (last id 2)
 	// stopped: eventsource: unexpected status 204 No Content
-	// status: ["open" "eventsource: the server ended the stream; reconnecting in 250ms"]
+	// status: ["open" "EOF; reconnecting in 250ms"]
 	// Last-Event-ID of each request: ["" "2"]
 }
 

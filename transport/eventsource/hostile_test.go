@@ -40,8 +40,8 @@ func TestAServersRetryIsCappedAtTheBackoffCapOrAMinute(t *testing.T) {
 					eventsource.WithOnError(w.onError)}, tc.opts...)
 				items := eventsource.Observe(t.Context(), srv.URL, opts...).Observe()
 				nextEvent(t, items)
-				if r := w.nextError(t); !errors.Is(r.err, eventsource.ErrStreamEnded) || r.retryIn != tc.want {
-					t.Errorf("reported %v, retry in %v; want ErrStreamEnded, retry in %v", r.err, r.retryIn, tc.want)
+				if r := w.nextError(t); !errors.Is(r.err, io.EOF) || r.retryIn != tc.want {
+					t.Errorf("reported %v, retry in %v; want io.EOF, retry in %v", r.err, r.retryIn, tc.want)
 				}
 				if ev := nextEvent(t, items); ev.Data != "b" {
 					t.Fatalf("got %+v", ev)

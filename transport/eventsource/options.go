@@ -158,8 +158,9 @@ func WithOnOpen(f func()) Option {
 
 // WithOnError calls f each time a connection fails or ends and the client
 // is going to reconnect in retryIn, what fires "error" on a browser's
-// EventSource while it is CONNECTING. err says why: ErrStreamEnded,
-// ErrReadTimeout, ErrReadLimit, or the error of the request or of the body. Errors that
+// EventSource while it is CONNECTING. err says why: io.EOF when the server
+// ended the response, ErrReadTimeout, ErrReadLimit, or the error of the
+// request or of the body. Errors that
 // stop the client for good are not reported here: they are the
 // observable's last item. f runs like WithOnOpen's.
 func WithOnError(f func(err error, retryIn time.Duration)) Option {

@@ -4,8 +4,8 @@
 // defaults:
 //
 //	func TestConformance(t *testing.T) {
-//		hubtest.Run(t, hubtest.Window, hubtest.MaxLag, func(t *testing.T) hub.Broker {
-//			return hub.New(hub.WithReplayCount(hubtest.Window), hub.WithBuffer(hubtest.MaxLag))
+//		hubtest.Run(t, 256, 64, func(t *testing.T) hub.Broker { // small and fast
+//			return hub.New(hub.WithReplayCount(256), hub.WithBuffer(64))
 //		})
 //	}
 //
@@ -15,7 +15,7 @@
 //		})
 //	}
 //
-// The suite waits on events, never on time: its timeouts (Stuck) only turn
+// The suite waits on events, never on time: its timeouts (stuck) only turn
 // a hang into a failure. Every goroutine it starts ends before its test
 // returns. In memory it takes a fraction of a second with the small sizes.
 //
@@ -64,17 +64,9 @@ import (
 	"github.com/rxsse/rxsse/observable/hub"
 )
 
-// The suite's small sizes, for a fast run (see Run).
-const (
-	// Window: a replay window of Window events.
-	Window = 256
-	// MaxLag: a lag bound of MaxLag events.
-	MaxLag = 64
-)
-
-// Stuck bounds every wait of the suite: a broker that does not deliver
+// stuck bounds every wait of the suite: a broker that does not deliver
 // within it fails the test instead of hanging it.
-const Stuck = 10 * time.Second
+const stuck = 10 * time.Second
 
 // suite is what every test of the suite is given.
 type suite struct {
@@ -164,7 +156,7 @@ func observe(t *testing.T, obs rxgo.Observable) <-chan rxgo.Item {
 
 func receive(t *testing.T, ch <-chan rxgo.Item) rxgo.Item {
 	t.Helper()
-	timeout := time.NewTimer(Stuck)
+	timeout := time.NewTimer(stuck)
 	defer timeout.Stop()
 	select {
 	case it, ok := <-ch:
@@ -181,7 +173,7 @@ func receive(t *testing.T, ch <-chan rxgo.Item) rxgo.Item {
 // collect reads ch until it closes.
 func collect(t *testing.T, ch <-chan rxgo.Item) []rxgo.Item {
 	t.Helper()
-	timeout := time.NewTimer(Stuck)
+	timeout := time.NewTimer(stuck)
 	defer timeout.Stop()
 	var items []rxgo.Item
 	for {
@@ -367,7 +359,7 @@ func testSeam(t *testing.T, s suite) {
 		seen := int64(0)
 		for i := range n {
 			if i > 0 && i%chunk == 0 {
-				timeout := time.NewTimer(Stuck)
+				timeout := time.NewTimer(stuck)
 				for rounds.Load() == seen && waiting.Load() < readers {
 					select {
 					case <-changed:
@@ -433,7 +425,7 @@ func readRound(b hub.Broker, last string, from, p, n, perRound int, done <-chan 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch := b.Subscribe(last).Observe(rxgo.WithContext(ctx))
-	timeout := time.NewTimer(Stuck)
+	timeout := time.NewTimer(stuck)
 	defer timeout.Stop()
 	prev := from // data of the last event seen; -1: none yet
 	for i := 0; i < perRound && prev < n-1; i++ {
@@ -911,7 +903,7 @@ func testConcurrentPublishers(t *testing.T, s suite) {
 			})
 		}
 		pubs.Wait()
-		timeout := time.NewTimer(Stuck)
+		timeout := time.NewTimer(stuck)
 		for behind := true; behind; {
 			behind = false
 			mu.Lock()

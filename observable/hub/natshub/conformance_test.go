@@ -14,11 +14,12 @@ import (
 func TestConformance(t *testing.T) {
 	n := startNATS(t)
 	var streams atomic.Int64
-	hubtest.Run(t, hubtest.Window, hubtest.MaxLag, func(t *testing.T) hub.Broker {
+	const window, maxLag = 256, 64 // small, for a fast run
+	hubtest.Run(t, window, maxLag, func(t *testing.T) hub.Broker {
 		return newBroker(t, connect(t, n.url),
 			WithStream(fmt.Sprintf("CONFORMANCE%d", streams.Add(1))),
-			WithReplayCount(hubtest.Window),
-			WithBuffer(hubtest.MaxLag),
+			WithReplayCount(window),
+			WithBuffer(maxLag),
 			WithMemoryStorage())
 	})
 }
