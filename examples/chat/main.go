@@ -7,8 +7,8 @@
 // missed, however slow or unlucky its connection; only when the hub no
 // longer has them does the page say that messages were missed.
 //
-//	go run ./examples/chat              # then open http://localhost:3000 in two tabs
-//	PORT=3010 go run ./examples/chat    # when :3000 is taken (make run serves examples/hello there)
+//	cd examples && go run ./chat          # then open http://localhost:3000 in two tabs
+//	cd examples && PORT=3010 go run ./chat # when :3000 is taken (make run serves examples/hello there)
 //
 // GET /metrics serves Prometheus metrics. It listens on :3000, or on the
 // port in $PORT, and shuts down gracefully on SIGINT or SIGTERM.

@@ -4,7 +4,7 @@
 // instance reaches the browsers of all, and a browser whose instance dies
 // resumes on another with Last-Event-ID, missing nothing.
 //
-//	make cluster    # or: go run ./examples/cluster
+//	make cluster    # or, in examples/: go run ./cluster
 //
 // It starts an embedded NATS server with JetStream on 127.0.0.1:4222 (or
 // the port in $NATS_PORT; 0 picks a free one; if 4222 is taken and
@@ -12,8 +12,8 @@
 // and the instances A, B and C on http://localhost:3001, :3002 and :3003
 // (or the ports in $PORTS, comma-separated):
 //
-//	NATS_PORT=4333 PORTS=4001,4002,4003 go run ./examples/cluster
-//	NATS_URL=nats://nats.internal:4222 go run ./examples/cluster
+//	NATS_PORT=4333 PORTS=4001,4002,4003 go run ./cluster   (in examples/)
+//	NATS_URL=nats://nats.internal:4222 go run ./cluster   (in examples/)
 //
 // Open one in a browser: the page lets you pick the instance you stream
 // from, post, and stop or start any instance. A room shows its recent

@@ -2,7 +2,7 @@
 // {"hello":"world"} every second, and the page at / lists each message as it
 // arrives.
 //
-//	go run ./examples/hello    # then open http://localhost:3000
+//	make run   # or, in examples/: go run ./hello; then open http://localhost:3000
 //
 // It listens on :3000, or on the port in $PORT, and shuts down gracefully on
 // SIGINT or SIGTERM, ending open streams first.

@@ -37,7 +37,7 @@ func sampleReport() Report {
 
 func TestMarkdown(t *testing.T) {
 	rep := sampleReport()
-	md := rep.Markdown("internal/loadtest/results/load.svg")
+	md := rep.Markdown("loadtest/results/load.svg")
 	for _, want := range []string{
 		"| firehose: 200,000 events to 1 client | events/s | 70k (69k–71k) | 563k (560k–566k) | 51k ⚠ 1 of 2 runs failed: the server exited during the run |",
 		"| firehose events/s: rxsse ≥ 0.85× bare net/http | 0.12× | **not met** |",
@@ -45,7 +45,7 @@ func TestMarkdown(t *testing.T) {
 		"p99 rxsse ≤ 1.2× bare net/http | 1.68× | **not met** |",
 		"| churn connects/s: rxsse ≥ 0.9× bare net/http | 0.99× | met |",
 		"| churn: rxsse's goroutines back to the baseline afterwards | 1 of 1 runs | met |",
-		"![events/s and p99 latency per stack](internal/loadtest/results/load.svg)",
+		"![events/s and p99 latency per stack](loadtest/results/load.svg)",
 		"- NestJS, firehose: 200,000 events to 1 client: round 2: the server exited during the run.",
 		"AMD EPYC", "go1.26.0", "v20.20.2", "NestJS 12.5.1", "`make bench-load`",
 	} {

@@ -313,8 +313,8 @@ func (r *Report) Markdown(chartPath string) string {
 	m := r.Machine
 	cols := r.columns()
 	b.WriteString("## Load: rxsse against bare net/http and NestJS (`make bench-load`)\n\n")
-	b.WriteString("Written by `make bench-load` (internal/loadtest); do not edit by hand. " +
-		"`make bench-load ONLY=nats` runs only the NATS JetStream rows (about 4 minutes) and merges them into the saved results (internal/loadtest/results/load.json), then writes this section and the chart again; " +
+	b.WriteString("Written by `make bench-load` (loadtest); do not edit by hand. " +
+		"`make bench-load ONLY=nats` runs only the NATS JetStream rows (about 4 minutes) and merges them into the saved results (loadtest/results/load.json), then writes this section and the chart again; " +
 		"`ONLY` takes scenario names or groups, comma-separated.\n")
 	if m.Quick {
 		b.WriteString("**QUICK=1: smoke sizes, not comparable with the full run.**\n")
@@ -334,7 +334,7 @@ func (r *Report) Markdown(chartPath string) string {
 			strings.Join(ts, ", "), mg.Date, mg.GoVersion, mg.Rounds, mg.Minutes, mg.Command, quick)
 	}
 	b.WriteString("The load client runs on the same cores as the server (loopback only). Cells: median (min–max) over the rounds.\n\n")
-	b.WriteString("The servers (internal/loadtest) serve the same endpoints: `GET /firehose?n=N` (N events `{\"hello\":\"world\",\"i\":i}`, then the end), " +
+	b.WriteString("The servers (loadtest) serve the same endpoints: `GET /firehose?n=N` (N events `{\"hello\":\"world\",\"i\":i}`, then the end), " +
 		"`GET /fanout` (one shared tick every 100 ms carrying its send time in µs and a sequence number) and the seed `GET /sse`. " +
 		"**rxsse** is written as the README teaches (a controller, `observable.Range(...).Map(...)`, `observable.Interval(...).Map(...)`, the hub's `Subscribe`), never tuned for the benchmark; " +
 		"**bare net/http** is hand-written for speed, the ceiling for Go (the firehose in 32 KB writes, each tick encoded once into a shared ring); " +

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxsse/rxsse/internal/loadtest/nethttpapp"
-	"github.com/rxsse/rxsse/internal/loadtest/rxsseapp"
+	"github.com/rxsse/rxsse/loadtest/nethttpapp"
+	"github.com/rxsse/rxsse/loadtest/rxsseapp"
 	"github.com/rxsse/rxsse/transport"
 )
 

@@ -12,7 +12,7 @@
 // into that saved run, replacing those scenarios' earlier runs, and
 // renders the whole (make bench-load ONLY=nats):
 //
-//	benchload -only nats -merge internal/loadtest/results/load.json
+//	benchload -only nats -merge loadtest/results/load.json
 package main
 
 import (
@@ -34,18 +34,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rxsse/rxsse/internal/loadtest"
+	"github.com/rxsse/rxsse/loadtest"
 )
 
 func main() {
 	var (
 		bin      = flag.String("bin", "bin/loadtest", "directory of loadgen, rxsse-server and nethttp-server")
-		nest     = flag.String("nest", "internal/loadtest/nest", "the NestJS server's directory (with dist/ built)")
+		nest     = flag.String("nest", "loadtest/nest", "the NestJS server's directory (with dist/ built)")
 		rounds   = flag.Int("rounds", 3, "rounds of every scenario")
 		quick    = flag.Bool("quick", false, "smoke sizes, one round; writes under -bin, not BENCHMARKS.md")
 		doc      = flag.String("doc", "BENCHMARKS.md", "the file whose load section is rewritten")
-		chart    = flag.String("chart", "internal/loadtest/results/load.svg", "the SVG chart to write")
-		results  = flag.String("results", "internal/loadtest/results/load.json", "the machine, the scenarios and every run's result (JSON)")
+		chart    = flag.String("chart", "loadtest/results/load.svg", "the SVG chart to write")
+		results  = flag.String("results", "loadtest/results/load.json", "the machine, the scenarios and every run's result (JSON)")
 		render   = flag.String("render", "", "render the section and the chart from this results file, without running")
 		only     = flag.String("stacks", "", "comma-separated stacks to run (default all)")
 		onlySc   = flag.String("only", "", "comma-separated scenarios to run, by name or group (nats); default all")

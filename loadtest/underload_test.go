@@ -19,7 +19,7 @@ import (
 
 	"github.com/rxsse/rxsse/controller"
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/loadtest/rxsseapp"
+	"github.com/rxsse/rxsse/loadtest/rxsseapp"
 	"github.com/rxsse/rxsse/observable"
 )
 

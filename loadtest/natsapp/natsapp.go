@@ -22,7 +22,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
-	"github.com/rxsse/rxsse/internal/loadtest/rxsseapp"
+	"github.com/rxsse/rxsse/loadtest/rxsseapp"
 	"github.com/rxsse/rxsse/observable/hub/natshub"
 )
 

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rxsse/rxsse/internal/loadtest"
+	"github.com/rxsse/rxsse/loadtest"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxsse/rxsse/internal/loadtest/natsapp"
+	"github.com/rxsse/rxsse/loadtest/natsapp"
 )
 
 // The rxsse app on NATS JetStream (an embedded nats-server, as

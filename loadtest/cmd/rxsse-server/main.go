@@ -20,9 +20,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rxsse/rxsse/internal/loadtest"
-	"github.com/rxsse/rxsse/internal/loadtest/natsapp"
-	"github.com/rxsse/rxsse/internal/loadtest/rxsseapp"
+	"github.com/rxsse/rxsse/loadtest"
+	"github.com/rxsse/rxsse/loadtest/natsapp"
+	"github.com/rxsse/rxsse/loadtest/rxsseapp"
 	"github.com/rxsse/rxsse/transport"
 )
 

@@ -5,8 +5,8 @@ package main
 import (
 	"net/http"
 
-	"github.com/rxsse/rxsse/internal/loadtest"
-	"github.com/rxsse/rxsse/internal/loadtest/nethttpapp"
+	"github.com/rxsse/rxsse/loadtest"
+	"github.com/rxsse/rxsse/loadtest/nethttpapp"
 )
 
 func main() {
