@@ -23,7 +23,7 @@ import (
 type clusterConfig struct {
 	natsURL string
 	addrs   []string      // one listen address per instance
-	stream  string        // the JetStream stream (natshub.DefaultStream if empty)
+	stream  string        // the JetStream stream ("RXSSE" if empty)
 	retry   time.Duration // the reconnection delay the streams ask for (1 s if zero)
 	logger  *slog.Logger
 	// wrap, if set, wraps each instance's handler (tests watch streams).
@@ -111,16 +111,13 @@ func (in *instance) start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
-	opts := []natshub.Option{
-		natshub.WithReplayCount(10_000),
-		natshub.WithReplayAge(24 * time.Hour),
-		natshub.WithLogger(cfg.logger.With("instance", in.name)),
-		natshub.WithObserver(rec),
-	}
-	if cfg.stream != "" {
-		opts = append(opts, natshub.WithStream(cfg.stream))
-	}
-	b, err := natshub.New(ctx, nc, opts...)
+	b, err := natshub.New(ctx, nc, natshub.Config{
+		Stream:      cfg.stream, // "RXSSE" if empty
+		ReplayCount: 10_000,
+		ReplayAge:   24 * time.Hour,
+		Logger:      cfg.logger.With("instance", in.name),
+		Observer:    rec,
+	})
 	if err != nil {
 		nc.Close()
 		return err

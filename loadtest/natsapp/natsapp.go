@@ -70,7 +70,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 			return nil, fmt.Errorf("natsapp: instance %d: %w", i+1, err)
 		}
 		c.conns = append(c.conns, nc)
-		b, err := natshub.New(ctx, nc, natshub.WithStream(cmp.Or(cfg.Stream, DefaultStream)), natshub.WithLogger(logger.With("instance", i+1)))
+		b, err := natshub.New(ctx, nc, natshub.Config{Stream: cmp.Or(cfg.Stream, DefaultStream), Logger: logger.With("instance", i+1)})
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("natsapp: instance %d: %w", i+1, err)

@@ -51,14 +51,11 @@ func benchBrokers(b *testing.B, setup string) []hub.Broker {
 		return []hub.Broker{h}
 	}
 	n := startNATS(b)
-	opts := []Option{WithBuffer(1 << 16), WithReplayCount(1 << 20)}
-	if strings.HasSuffix(setup, "-memory") {
-		opts = append(opts, WithMemoryStorage())
-	}
+	cfg := Config{Buffer: 1 << 16, ReplayCount: 1 << 20, MemoryStorage: strings.HasSuffix(setup, "-memory")}
 	count, _ := strconv.Atoi(strings.TrimSuffix(setup[len("nats-"):], "-memory"))
 	var out []hub.Broker
 	for range count {
-		out = append(out, newBroker(b, connect(b, n.url), opts...))
+		out = append(out, newBroker(b, connect(b, n.url), cfg))
 	}
 	return out
 }
@@ -158,7 +155,7 @@ func benchDelivery(b *testing.B, brokers []hub.Broker, publishers int, pace time
 // the live fan-out.
 func BenchmarkResumeFromTheStream(b *testing.B) {
 	n := startNATS(b)
-	br := newBroker(b, connect(b, n.url), WithReplayCount(1<<20), WithLocalWindow(1))
+	br := newBroker(b, connect(b, n.url), Config{ReplayCount: 1 << 20, LocalWindow: 1})
 	ctx := context.Background()
 	first := ""
 	for i := range b.N + 1 {

@@ -131,15 +131,15 @@ func (unavailableError) Error() string {
 // Reconnect reports that the client should reconnect.
 func (unavailableError) Reconnect() bool { return true }
 
-// New binds the stream (see WithStream), creating it if it does not exist,
-// and starts consuming it from its current end. nc must be connected; the
-// Broker never closes it, and keeps working across its reconnections.
-// Close the Broker before nc.
-func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Broker, error) {
+// New binds the stream c names (see Config), creating it if it does not
+// exist, and starts consuming it from its current end. nc must be
+// connected; the Broker never closes it, and keeps working across its
+// reconnections. Close the Broker before nc.
+func New(ctx context.Context, nc *nats.Conn, c Config) (*Broker, error) {
+	cfg := newConfig(c)
 	if nc == nil {
 		return nil, errors.New("natshub: nil connection")
 	}
-	cfg := newConfig(opts)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("natshub: %w", err)
@@ -183,7 +183,7 @@ func New(ctx context.Context, nc *nats.Conn, opts ...Option) (*Broker, error) {
 // session is live from the stream's end; a later one continues after the
 // last event the previous one appended, unless the stream was recreated (a
 // new epoch) or has dropped the events in between. Either way the consumer
-// starts up to WithLocalWindow events earlier, so that the fan-out's window
+// starts up to Config.LocalWindow events earlier, so that the fan-out's window
 // is warm and resumes right after a start are served from memory.
 func (b *Broker) start(ctx context.Context, first bool) error {
 	stream, info, err := ensureStream(ctx, b.js, b.cfg, b.prefix)

@@ -22,8 +22,8 @@ var _ hub.Broker = (*Broker)(nil)
 
 func TestLiveEventsReachEverySubscriberOfEveryInstance(t *testing.T) {
 	n := startNATS(t)
-	a := newBroker(t, connect(t, n.url))
-	b := newBroker(t, connect(t, n.url))
+	a := newBroker(t, connect(t, n.url), Config{})
+	b := newBroker(t, connect(t, n.url), Config{})
 	all, room := subscribe(t, b, ""), subscribe(t, b, "", "room")
 	other := subscribe(t, a, "", "other")
 	mustPublish(t, a, "1", "room")
@@ -42,7 +42,7 @@ func TestLiveEventsReachEverySubscriberOfEveryInstance(t *testing.T) {
 
 func TestEventsKeepEveryFieldThroughTheStream(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url))
+	b := newBroker(t, connect(t, n.url), Config{})
 	s := subscribe(t, b, "")
 	ctx := context.Background()
 	in := []encoder.MessageEvent{
@@ -79,7 +79,7 @@ func TestEventsKeepEveryFieldThroughTheStream(t *testing.T) {
 
 func TestTopicsThatAreNotSubjectTokensAreSafe(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url))
+	b := newBroker(t, connect(t, n.url), Config{})
 	long := string(make([]byte, 300)) + "x"
 	topics := []string{"a.b", "a", "*", ">", "a b", "é", "%41", "A", long, "\r\n", "rxsse.RXSSE.all"}
 	subs := make([]*sub, len(topics))
@@ -95,7 +95,7 @@ func TestTopicsThatAreNotSubjectTokensAreSafe(t *testing.T) {
 		}
 	}
 	// Each topic's history holds its own event only.
-	fresh := newBroker(t, connect(t, n.url), WithLocalWindow(1))
+	fresh := newBroker(t, connect(t, n.url), Config{LocalWindow: 1})
 	for i, tp := range topics {
 		s := subscribe(t, fresh, "0", tp)
 		if ev := s.event(); ev.Type != hub.GapEventType {
@@ -129,7 +129,7 @@ func TestTokensRoundTrip(t *testing.T) {
 
 func TestPublishRejectsWhatTheHubRejects(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url))
+	b := newBroker(t, connect(t, n.url), Config{})
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
 		ev     encoder.MessageEvent
@@ -153,7 +153,7 @@ func TestPublishRejectsWhatTheHubRejects(t *testing.T) {
 
 func TestResumeWithinTheLocalWindowAndBeyondIt(t *testing.T) {
 	n := startNATS(t)
-	a := newBroker(t, connect(t, n.url), WithLocalWindow(3))
+	a := newBroker(t, connect(t, n.url), Config{LocalWindow: 3})
 	live := subscribe(t, a, "")
 	var ids, data []string
 	add := func(d string) string {
@@ -184,8 +184,8 @@ func TestResumeWithinTheLocalWindowAndBeyondIt(t *testing.T) {
 
 func TestAResumeFromAnotherInstanceIsExact(t *testing.T) {
 	n := startNATS(t)
-	a := newBroker(t, connect(t, n.url))
-	b := newBroker(t, connect(t, n.url), WithLocalWindow(2))
+	a := newBroker(t, connect(t, n.url), Config{})
+	b := newBroker(t, connect(t, n.url), Config{LocalWindow: 2})
 	var ids []string
 	for i := range 5 {
 		ids = append(ids, mustPublish(t, a, strconv.Itoa(i), "room"))
@@ -206,7 +206,7 @@ func TestAResumeFromAnotherInstanceIsExact(t *testing.T) {
 
 func TestUnknownIDsGetTheGapThenTheRetainedEvents(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url), WithReplayCount(3), WithBuffer(3))
+	b := newBroker(t, connect(t, n.url), Config{ReplayCount: 3, Buffer: 3})
 	var ids []string
 	for i := range 5 {
 		ids = append(ids, mustPublish(t, b, strconv.Itoa(i)))
@@ -231,13 +231,13 @@ func TestUnknownIDsGetTheGapThenTheRetainedEvents(t *testing.T) {
 func TestAPurgedStreamYieldsTheGap(t *testing.T) {
 	n := startNATS(t)
 	nc := connect(t, n.url)
-	a := newBroker(t, nc)
+	a := newBroker(t, nc, Config{})
 	var ids []string
 	for i := range 3 {
 		ids = append(ids, mustPublish(t, a, strconv.Itoa(i)))
 	}
 	js, _ := jetstream.New(nc)
-	st, err := js.Stream(context.Background(), DefaultStream)
+	st, err := js.Stream(context.Background(), "RXSSE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestAPurgedStreamYieldsTheGap(t *testing.T) {
 	}
 	after := mustPublish(t, a, "after")
 	// A new instance has none of it in memory: it reads the stream.
-	b := newBroker(t, connect(t, n.url))
+	b := newBroker(t, connect(t, n.url), Config{})
 	s := subscribe(t, b, ids[1])
 	if gap := s.event(); gap.Type != hub.GapEventType || gap.ID != publish.FormatID(b.epoch, 3) {
 		t.Errorf("first event %+v, want the gap", gap)
@@ -259,12 +259,12 @@ func TestAPurgedStreamYieldsTheGap(t *testing.T) {
 func TestARecreatedStreamIsANewEpoch(t *testing.T) {
 	n := startNATS(t)
 	nc := connect(t, n.url)
-	a := newBroker(t, nc)
+	a := newBroker(t, nc, Config{})
 	live := subscribe(t, a, "")
 	old := mustPublish(t, a, "old")
 	live.data(1)
 	js, _ := jetstream.New(nc)
-	if err := js.DeleteStream(context.Background(), DefaultStream); err != nil {
+	if err := js.DeleteStream(context.Background(), "RXSSE"); err != nil {
 		t.Fatal(err)
 	}
 	// The instance notices, ends its subscribers so they reconnect, and
@@ -303,13 +303,13 @@ func TestARecreatedStreamIsANewEpoch(t *testing.T) {
 func TestTenThousandSubscribersCostOneConsumer(t *testing.T) {
 	n := startNATS(t)
 	nc := connect(t, n.url)
-	b := newBroker(t, nc)
+	b := newBroker(t, nc, Config{})
 	subs := make([]*sub, 10_000)
 	for i := range subs {
 		subs[i] = subscribe(t, b, "", "room-"+strconv.Itoa(i%100))
 	}
 	js, _ := jetstream.New(nc)
-	st, err := js.Stream(context.Background(), DefaultStream)
+	st, err := js.Stream(context.Background(), "RXSSE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,9 +364,9 @@ func (o *countingObserver) Published(delivered int, took time.Duration) {
 
 func TestTheObserverSeesSubscriptionsAndDeliveries(t *testing.T) {
 	n := startNATS(t)
-	a := newBroker(t, connect(t, n.url))
+	a := newBroker(t, connect(t, n.url), Config{})
 	obs := &countingObserver{onSubscribed: make(chan struct{}, 2)}
-	b := newBroker(t, connect(t, n.url), WithObserver(obs), WithLocalWindow(1))
+	b := newBroker(t, connect(t, n.url), Config{Observer: obs, LocalWindow: 1})
 	live := subscribe(t, b, "")
 	<-obs.onSubscribed
 	first := mustPublish(t, a, "1")
@@ -403,19 +403,19 @@ func TestTheObserverSeesSubscriptionsAndDeliveries(t *testing.T) {
 func TestANewInstanceServesRecentResumesFromMemory(t *testing.T) {
 	n := startNATS(t)
 	nc := connect(t, n.url)
-	a := newBroker(t, nc)
+	a := newBroker(t, nc, Config{})
 	var ids []string
 	for i := range 20 {
 		ids = append(ids, mustPublish(t, a, strconv.Itoa(i)))
 	}
-	b := newBroker(t, connect(t, n.url), WithLocalWindow(10))
+	b := newBroker(t, connect(t, n.url), Config{LocalWindow: 10})
 	live := subscribe(t, b, "")
 	s := subscribe(t, b, ids[12])
 	if got := s.data(7); !slices.Equal(got, []string{"13", "14", "15", "16", "17", "18", "19"}) {
 		t.Errorf("resume got %q", got)
 	}
 	js, _ := jetstream.New(nc)
-	st, _ := js.Stream(context.Background(), DefaultStream)
+	st, _ := js.Stream(context.Background(), "RXSSE")
 	info, err := st.Info(context.Background())
 	if err != nil {
 		t.Fatal(err)

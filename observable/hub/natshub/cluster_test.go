@@ -25,9 +25,9 @@ type instance struct {
 	srv *httptest.Server
 }
 
-func startInstance(t *testing.T, url string, opts ...Option) *instance {
+func startInstance(t *testing.T, url string, cfg Config) *instance {
 	t.Helper()
-	b := newBroker(t, connect(t, url), opts...)
+	b := newBroker(t, connect(t, url), cfg)
 	srv := httptest.NewServer(transport.Handler(func(r *http.Request) rxgo.Observable {
 		return b.Subscribe(transport.LastEventID(r), r.URL.Query()["topic"]...)
 	}, transport.WithAutoID(false)))
@@ -78,7 +78,7 @@ func TestAClientResumesOnAnyInstanceWhilePublishingGoesOn(t *testing.T) {
 			var in []*instance
 			for i := range instances {
 				// Small local windows: most resumes read the stream.
-				in = append(in, startInstance(t, n.url, WithLocalWindow(8*(i+1))))
+				in = append(in, startInstance(t, n.url, Config{LocalWindow: 8 * (i + 1)}))
 			}
 			start := mustPublish(t, in[0].b, "start")
 			_, startSeq, _ := publish.ParseID(start)
@@ -140,8 +140,8 @@ func TestAClientResumesOnAnyInstanceWhilePublishingGoesOn(t *testing.T) {
 // last id once NATS is back, and get every acknowledged event in order.
 func TestANATSRestartLosesNothingAcknowledged(t *testing.T) {
 	n := startNATS(t)
-	pub := newBroker(t, connect(t, n.url))
-	reader := newBroker(t, connect(t, n.url))
+	pub := newBroker(t, connect(t, n.url), Config{})
+	reader := newBroker(t, connect(t, n.url), Config{})
 	start := mustPublish(t, pub, "start")
 
 	var mu sync.Mutex
@@ -241,7 +241,7 @@ func TestANATSRestartLosesNothingAcknowledged(t *testing.T) {
 // instance recovers by itself when NATS is back.
 func TestWhileNATSIsDownPublishFailsAndSubscriptionsAskToReconnect(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url))
+	b := newBroker(t, connect(t, n.url), Config{})
 	before := mustPublish(t, b, "before")
 	open := subscribe(t, b, "")
 	n.stop()

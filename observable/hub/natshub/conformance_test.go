@@ -16,11 +16,7 @@ func TestConformance(t *testing.T) {
 	var streams atomic.Int64
 	const window, maxLag = 256, 64 // small, for a fast run
 	hubtest.Run(t, window, maxLag, func(t *testing.T) hub.Broker {
-		return newBroker(t, connect(t, n.url),
-			WithStream(fmt.Sprintf("CONFORMANCE%d", streams.Add(1))),
-			WithReplayCount(window),
-			WithBuffer(maxLag),
-			WithMemoryStorage())
+		return newBroker(t, connect(t, n.url), Config{Stream: fmt.Sprintf("CONFORMANCE%d", streams.Add(1)), ReplayCount: window, Buffer: maxLag, MemoryStorage: true})
 	})
 }
 
@@ -30,6 +26,6 @@ func TestConformanceDefaults(t *testing.T) {
 	n := startNATS(t)
 	var streams atomic.Int64
 	hubtest.Run(t, hub.DefaultReplayCount, hub.DefaultBuffer, func(t *testing.T) hub.Broker {
-		return newBroker(t, connect(t, n.url), WithStream(fmt.Sprintf("DEFAULTS%d", streams.Add(1))))
+		return newBroker(t, connect(t, n.url), Config{Stream: fmt.Sprintf("DEFAULTS%d", streams.Add(1))})
 	})
 }

@@ -8,7 +8,7 @@
 //
 //	nc, err := nats.Connect(os.Getenv("NATS_URL"))
 //	...
-//	broker, err := natshub.New(ctx, nc, natshub.WithStream("CHAT"))
+//	broker, err := natshub.New(ctx, nc, natshub.Config{Stream: "CHAT"})
 //	...
 //	defer broker.Close()
 //	// publish: broker.Publish(ctx, encoder.MessageEvent{Data: msg}, room)
@@ -16,9 +16,9 @@
 //
 // # Stream, subjects, ids
 //
-// New binds the stream named by WithStream, creating it if needed (limits
+// New binds the stream named by Config.Stream, creating it if needed (limits
 // retention, discard old, file storage, the count, age and replicas of the
-// options). Every instance that names the same stream shares it. An event
+// Config). Every instance that names the same stream shares it. An event
 // is one message under "rxsse.<stream>.": ".all" without topics,
 // ".t.<token>" with one topic, ".m" with several; the topics themselves
 // travel in headers. A token is the topic with every byte outside
@@ -38,11 +38,11 @@
 //
 // Each Broker runs one JetStream consumer (ephemeral, in memory, no acks),
 // live from the stream's end when it starts (it first reads the last
-// WithLocalWindow events, to warm the window). It feeds an in-memory
+// Config.LocalWindow events, to warm the window). It feeds an in-memory
 // fan-out, the same as the in-memory hub's: however many subscribers an
 // instance has, NATS serves it one consumer, and a slow subscriber is cut
 // off with hub.ErrSlowSubscriber exactly as in memory. The fan-out keeps the
-// last WithLocalWindow events (DefaultLocalWindow, twice the lag bound): a
+// last Config.LocalWindow events (twice the lag bound by default): a
 // resume within them is served from memory. A subscription whose position
 // the fan-out has not reached yet (the instance has published or seen an
 // event its consumer has not delivered) joins once it has, replaying from

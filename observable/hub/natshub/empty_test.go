@@ -41,13 +41,13 @@ func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
 	n := startNATS(t)
 	for _, tc := range []struct {
 		name    string
-		opts    []Option
+		cfg     Config
 		prepare func(t *testing.T, b *Broker) // leaves the stream in the state under test
 		first   uint64                        // the stream's first retained sequence, then
 		kept    []string                      // the data it retains
 	}{
-		{"empty", nil, func(*testing.T, *Broker) {}, 1, nil},
-		{"purged", nil, func(t *testing.T, b *Broker) {
+		{"empty", Config{}, func(*testing.T, *Broker) {}, 1, nil},
+		{"purged", Config{}, func(t *testing.T, b *Broker) {
 			for i := range 5 {
 				mustPublish(t, b, fmt.Sprint(i))
 			}
@@ -59,7 +59,7 @@ func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, 6, nil},
-		{"trimmed by its limit", []Option{WithReplayCount(3), WithBuffer(3)}, func(t *testing.T, b *Broker) {
+		{"trimmed by its limit", Config{ReplayCount: 3, Buffer: 3}, func(t *testing.T, b *Broker) {
 			for i := range 10 {
 				mustPublish(t, b, fmt.Sprint(i))
 			}
@@ -68,11 +68,13 @@ func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs logBuffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-			opts := append([]Option{WithStream("EMPTY" + fmt.Sprint(len(tc.name))), WithMemoryStorage()}, tc.opts...)
-			prep := newBroker(t, connect(t, n.url), opts...)
+			cfg := tc.cfg
+			cfg.Stream, cfg.MemoryStorage = "EMPTY"+fmt.Sprint(len(tc.name)), true
+			prep := newBroker(t, connect(t, n.url), cfg)
 			tc.prepare(t, prep)
 			// A new instance binds the stream as it is now.
-			b := newBroker(t, connect(t, n.url), append(opts, WithLogger(logger))...)
+			cfg.Logger = logger
+			b := newBroker(t, connect(t, n.url), cfg)
 			epoch := b.current().epoch
 
 			live := subscribe(t, b, "")
@@ -122,7 +124,7 @@ func TestEmptyPurgedAndTrimmedStreamsServe(t *testing.T) {
 // reached").
 func TestAResumeLeavesNoConsumerBehind(t *testing.T) {
 	n := startNATS(t)
-	b := newBroker(t, connect(t, n.url), WithStream("NOLEFTOVERS"), WithMemoryStorage(), WithLocalWindow(1))
+	b := newBroker(t, connect(t, n.url), Config{Stream: "NOLEFTOVERS", MemoryStorage: true, LocalWindow: 1})
 	first := mustPublish(t, b, "0")
 	for i := 1; i < 5; i++ {
 		mustPublish(t, b, fmt.Sprint(i))

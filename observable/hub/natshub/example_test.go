@@ -29,7 +29,7 @@ func Example() {
 	ctx := context.Background()
 	instance := func() (*natshub.Broker, func()) {
 		nc, _ := nats.Connect(ns.ClientURL())
-		b, err := natshub.New(ctx, nc, natshub.WithStream("EXAMPLE"))
+		b, err := natshub.New(ctx, nc, natshub.Config{Stream: "EXAMPLE"})
 		if err != nil {
 			panic(err)
 		}

@@ -79,13 +79,15 @@ func connect(t testing.TB, url string) *nats.Conn {
 	return nc
 }
 
-func newBroker(t testing.TB, nc *nats.Conn, opts ...Option) *Broker {
+func newBroker(t testing.TB, nc *nats.Conn, cfg Config) *Broker {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Quiet by default; a test may pass its own logger after this one.
-	opts = append([]Option{WithLogger(slog.New(slog.DiscardHandler))}, opts...)
-	b, err := New(ctx, nc, opts...)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	b, err := New(ctx, nc, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type appNode struct {
 	t       *testing.T
 	name    string
 	natsURL string
-	opts    []Option
+	cfg     Config
 	logs    *logCount
 	retry   time.Duration // the reconnection time the streams ask for
 
@@ -45,9 +45,9 @@ type appNode struct {
 }
 
 // startAppNode starts an instance; the test's cleanup stops it.
-func startAppNode(t *testing.T, name, natsURL string, logs *logCount, retry time.Duration, opts ...Option) *appNode {
+func startAppNode(t *testing.T, name, natsURL string, logs *logCount, retry time.Duration, cfg Config) *appNode {
 	t.Helper()
-	n := &appNode{t: t, name: name, natsURL: natsURL, opts: opts, logs: logs, retry: retry, addr: "127.0.0.1:0"}
+	n := &appNode{t: t, name: name, natsURL: natsURL, cfg: cfg, logs: logs, retry: retry, addr: "127.0.0.1:0"}
 	n.start()
 	t.Cleanup(n.stop)
 	return n
@@ -83,7 +83,9 @@ func (n *appNode) start() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	log := slog.New(n.logs).With("instance", n.name)
-	b, err := New(ctx, nc, append([]Option{WithLogger(log)}, n.opts...)...)
+	cfg := n.cfg
+	cfg.Logger = log
+	b, err := New(ctx, nc, cfg)
 	if err != nil {
 		nc.Close()
 		n.t.Fatalf("%s: %v", n.name, err)

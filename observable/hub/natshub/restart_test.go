@@ -38,8 +38,8 @@ func TestANATSRestartUnderLoadLosesNothingAcknowledged(t *testing.T) {
 	ns := startNATS(t)
 	logs := newLogCount()
 	nodes := []*appNode{
-		startAppNode(t, "A", ns.url, logs, retry, WithStream(stream)),
-		startAppNode(t, "B", ns.url, logs, retry, WithStream(stream)),
+		startAppNode(t, "A", ns.url, logs, retry, Config{Stream: stream}),
+		startAppNode(t, "B", ns.url, logs, retry, Config{Stream: stream}),
 	}
 	l := newLedger()
 	// Every client resumes after this event: its start position.

@@ -87,11 +87,11 @@ func TestSoak(t *testing.T) {
 	// many resumes on it read the stream from NATS.
 	var nodes []*appNode
 	for i := range instances {
-		opts := []Option{WithStream(stream)}
+		cfg := Config{Stream: stream}
 		if i == 2 {
-			opts = append(opts, WithLocalWindow(64))
+			cfg.LocalWindow = 64
 		}
-		nodes = append(nodes, startAppNode(t, string(rune('A'+i)), ns.url, logs, retry, opts...))
+		nodes = append(nodes, startAppNode(t, string(rune('A'+i)), ns.url, logs, retry, cfg))
 	}
 	l := newLedger()
 	rng := rand.New(rand.NewPCG(seed, 0))
