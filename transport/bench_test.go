@@ -180,6 +180,34 @@ func BenchmarkFirehoseMap(b *testing.B) {
 	})
 }
 
+// BenchmarkFirehoseDefer is the firehose written the documented way for a
+// producer of one's own: observable.Defer (guarded, cold) and a Map, over
+// loopback HTTP. One op is one event.
+func BenchmarkFirehoseDefer(b *testing.B) {
+	firehose(b, func(count int) rxgo.Observable {
+		return observable.Defer(func(ctx context.Context, next chan<- rxgo.Item) {
+			for i := range count {
+				if !rxgo.Of(i).SendContext(ctx, next) {
+					return
+				}
+			}
+		}).Map(func(_ context.Context, v any) (any, error) {
+			return encoder.MessageEvent{Data: quote{"RXS", 42.5, v.(int)}}, nil
+		})
+	})
+}
+
+// BenchmarkFirehoseRange is the firehose as the README and the load
+// benchmark write it: observable.Range and a Map, pulled on the response's
+// goroutine with the Map fused. One op is one event.
+func BenchmarkFirehoseRange(b *testing.B) {
+	firehose(b, func(count int) rxgo.Observable {
+		return observable.Range(0, count).Map(func(_ context.Context, v any) (any, error) {
+			return encoder.MessageEvent{Data: quote{"RXS", 42.5, v.(int)}}, nil
+		})
+	})
+}
+
 // BenchmarkPullSource streams a pulled source over loopback HTTP. One op is
 // one event.
 func BenchmarkPullSource(b *testing.B) {
