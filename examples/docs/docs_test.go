@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -198,8 +199,12 @@ func TestEveryGoBlockCompiles(t *testing.T) {
 		return b.pos(n)
 	})
 	report = strings.ReplaceAll(report, "github.com/rxsse/rxsse/examples/docs/"+filepath.Base(tmp)+"/", "")
-	for _, b := range all { // "# README_md_12": the block at README.md:12
-		report = regexp.MustCompile(`\b`+regexp.QuoteMeta(b.dir)+`\b`).ReplaceAllString(report, fmt.Sprintf("%s:%d", b.doc, b.line))
+	// "# README_md_12" (or "README_md_12_test") is the block at README.md:12;
+	// longer names first, since README_md_1 is a prefix of README_md_12.
+	sort.Slice(all, func(i, j int) bool { return len(all[i].dir) > len(all[j].dir) })
+	for _, b := range all {
+		at := fmt.Sprintf("%s:%d", b.doc, b.line)
+		report = strings.ReplaceAll(strings.ReplaceAll(report, b.dir+"_test", at), b.dir, at)
 	}
 	t.Errorf("go vet of the documentation's Go blocks failed (%v):\n%s", err, report)
 }
