@@ -5,24 +5,26 @@
 // A controller is any type with a Routes method. Router.Sse is NestJS's
 // @Sse(pattern): the method it names returns an rxgo.Observable, and the
 // transport does the rest — headers, ids, heartbeats, errors, and disposing
-// the subscription when the client leaves:
+// the subscription when the client leaves. Router.SseE is the same for a
+// method that can fail before it streams (a lookup), NestJS's async
+// handler: its error is the response's status:
 //
 //	type EventsController struct{ rooms *Rooms }
 //
 //	func (EventsController) Prefix() string { return "/rooms" } // @Controller('rooms')
 //
 //	func (c EventsController) Routes(r controller.Router) {
-//		r.Use(requireUser)                // this controller's routes only
-//		r.Get("/", c.list)                // @Get()
-//		r.Sse("/{room}/events", c.events) // @Sse(':room/events')
+//		r.Use(requireUser)                 // this controller's routes only
+//		r.Get("/", c.list)                 // @Get()
+//		r.SseE("/{room}/events", c.events) // async @Sse(':room/events')
 //	}
 //
-//	func (c EventsController) events(r *http.Request) rxgo.Observable {
+//	func (c EventsController) events(r *http.Request) (rxgo.Observable, error) {
 //		room, ok := c.rooms.Get(chi.URLParam(r, "room"))
 //		if !ok {
-//			return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room"))
+//			return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")
 //		}
-//		return room.Messages(r.Context()) // a cold Observable
+//		return room.Messages(), nil // a cold Observable
 //	}
 //
 //	r := chi.NewRouter()
@@ -75,13 +77,15 @@
 //
 // # Errors
 //
-// To end a request with an HTTP error, return a *transport.HTTPError from
-// an SseE source, or an Observable whose first item is one:
+// To end a request with an HTTP error, declare the route with SseE and
+// return a *transport.HTTPError from its source:
 //
-//	return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")         // SseE
-//	return rxgo.Thrown(transport.NewHTTPError(http.StatusNotFound, "no such room")) // Sse
+//	return nil, transport.NewHTTPError(http.StatusNotFound, "no such room")
 //
-// The client gets the status and NestJS's JSON body:
+// (An Sse source can return an Observable whose first item is the error,
+// rxgo.Thrown(err), which is a status too because it is ready at once; the
+// SseE form says so in its signature and needs no Observable.) The client
+// gets the status and NestJS's JSON body:
 //
 //	{"statusCode":404,"message":"no such room","error":"Not Found"}
 //

@@ -1,7 +1,8 @@
 // Package metrics records what an rxsse server does as Prometheus metrics:
-// the hub's subscribers, cut-offs, replays and publish latency, and the
-// streams' open count and bytes written. It is a separate package so that
-// applications that do not use Prometheus do not import it.
+// the broker's subscribers, cut-offs, replays and publish latency, and the
+// streams' open count and bytes written. It is a module of its own
+// (github.com/rxsse/rxsse/metrics), so that applications that do not use
+// Prometheus do not download it.
 //
 //	reg := prometheus.NewRegistry()
 //	rec, err := metrics.New(reg)
@@ -10,8 +11,18 @@
 //	r.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 //
 // Recorder implements hub.Observer (package observable/hub) and
-// transport.Observer: give it to the hub with hub.WithObserver and to each
-// SSE route with transport.WithObserver.
+// transport.Observer: give it to the hub with hub.WithObserver (or to a
+// natshub.Broker with natshub.WithObserver) and to each SSE route with
+// transport.WithObserver.
+//
+// The publish latency means what the broker reports. The in-memory hub
+// reports the time each Publish call took: validating, encoding and
+// offering the event to its subscribers. natshub reports, on each instance,
+// the time from NATS storing an event to the instance's consumer
+// delivering it to its subscribers (publish-to-delivery), for every event
+// the instance delivers, whoever published it: on natshub,
+// rxsse_hub_events_published_total counts the events an instance received
+// from the stream.
 //
 // Every metric is named rxsse_*:
 //
@@ -22,7 +33,7 @@
 //	rxsse_hub_resume_gaps_total             counter   resumes from an unknown or expired id
 //	rxsse_hub_events_published_total        counter   events published
 //	rxsse_hub_events_delivered_total        counter   events offered to subscribers whose topics matched
-//	rxsse_hub_publish_duration_seconds      histogram time Publish took
+//	rxsse_hub_publish_duration_seconds      histogram publish latency: Publish's time (hub), publish-to-delivery (natshub)
 //	rxsse_streams_open                      gauge     SSE responses in progress
 //	rxsse_stream_events_written_total       counter   events written to clients
 //	rxsse_stream_bytes_written_total        counter   bytes written to clients

@@ -62,7 +62,7 @@ func New(reg prometheus.Registerer) (*Recorder, error) {
 		}),
 		publishLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "rxsse_hub_publish_duration_seconds",
-			Help:    "Time one Publish took: validating, encoding and offering the event to its subscribers.",
+			Help:    "Publish latency. In-memory hub: the time one Publish took (validating, encoding, offering the event to its subscribers). natshub: the time from NATS storing the event to this instance delivering it to its subscribers.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10), // 1µs to ~260ms
 		}),
 		openStreams: prometheus.NewGauge(prometheus.GaugeOpts{

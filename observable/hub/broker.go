@@ -116,7 +116,9 @@ type Observer interface {
 	Unsubscribed(reason EndReason)
 	// Published reports one published event: the number of subscriptions
 	// whose topics matched it (each will read it unless it ends first),
-	// and how long Publish took, encoding included.
+	// and its latency. The Hub reports how long Publish took, encoding
+	// included; a distributed broker reports when it delivers the event
+	// (natshub: the time since NATS stored it).
 	Published(delivered int, took time.Duration)
 }
 
