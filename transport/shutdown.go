@@ -83,8 +83,9 @@ func shutdownSignal(r *http.Request) context.Context {
 // connection for ever; a negative value keeps net/http's "no timeout".
 // Neither cuts a stream: a stream starts once its request's headers have
 // arrived, and a connection is idle only between requests. Serve leaves
-// ReadTimeout and WriteTimeout alone: either would end every stream after
-// that time.
+// ReadTimeout and WriteTimeout alone; neither cuts a stream the transport
+// serves, which sets the connection's write deadline itself (see
+// WithWriteTimeout).
 //
 //	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 //	defer stop()
