@@ -39,6 +39,13 @@ const (
 	// doubles up to historyRetryMax.
 	historyRetry    = 50 * time.Millisecond
 	historyRetryMax = 2 * time.Second
+	// historyCreateWait and historyDeleteWait bound the creation and the
+	// deletion of a read's consumer.
+	historyCreateWait = 5 * time.Second
+	historyDeleteWait = 2 * time.Second
+	// historyNextWait bounds one wait for the consumer's next message:
+	// see receive.
+	historyNextWait = 100 * time.Millisecond
 )
 
 // history is the part of a subscription read from the stream: a goroutine
@@ -247,6 +254,9 @@ type historyRead struct {
 	target uint64 // the stream's end when last asked
 	caught bool   // NATS had no matching event after pos, after target was asked
 	read   int
+
+	wait    context.Context // bounds the waits of receive, historyNextWait at a time
+	endWait context.CancelFunc
 }
 
 // turn waits for a turn to read.
@@ -261,16 +271,31 @@ func (r *historyRead) turn(ctx context.Context) error {
 	return nil
 }
 
-// stop lets go of the consumer and the turn.
+// stop lets go of the consumer and the turn. The consumer is deleted in the
+// background, so that the read goes on at once (to its join, say), and the
+// turn is given back only once it is gone: the consumers of history reads
+// never outnumber the turns. The caller is a reader, counted in b.readers.
 func (r *historyRead) stop() {
-	if r.msgs != nil {
-		r.msgs.Stop()
-		r.msgs, r.cons = nil, nil
+	if r.endWait != nil {
+		r.endWait()
+		r.wait, r.endWait = nil, nil
 	}
-	if r.held {
-		r.held = false
+	if r.msgs == nil {
+		if r.held {
+			r.held = false
+			r.b.releaseReader()
+		}
+		return
+	}
+	r.msgs.Stop()
+	cons := r.cons
+	r.msgs, r.cons, r.held = nil, nil, false // a consumer is only had with a turn
+	r.b.readers.Add(1)
+	go func() {
+		defer r.b.readers.Done()
+		r.b.deleteConsumer(cons)
 		r.b.releaseReader()
-	}
+	}()
 }
 
 // bounds returns the sequences of the stream's first and last events (an
@@ -322,7 +347,7 @@ func (r *historyRead) next(ctx context.Context) error {
 			return nil
 		}
 	}
-	m, err := r.msgs.Next(jetstream.NextContext(ctx))
+	m, err := r.receive(ctx)
 	if err != nil {
 		return err
 	}
@@ -342,6 +367,29 @@ func (r *historyRead) next(ctx context.Context) error {
 	return nil
 }
 
+// receive returns the next message of the consumer. It waits at most
+// historyNextWait in each call of Next, and calls it again: nats.go
+// (v1.55.0) decides to send the next pull request only when Next is
+// called, and skips it if the previous request is still being sent, so a
+// request that ends (here at its byte limit, every few messages) while the
+// previous one is in flight leaves Next waiting for nothing until the
+// missed heartbeats reset the consumer, 10 s later. Calling Next again
+// sends it.
+func (r *historyRead) receive(ctx context.Context) (jetstream.Msg, error) {
+	for {
+		if r.wait == nil || r.wait.Err() != nil {
+			if r.endWait != nil {
+				r.endWait()
+			}
+			r.wait, r.endWait = context.WithTimeout(ctx, historyNextWait)
+		}
+		m, err := r.msgs.Next(jetstream.NextContext(r.wait))
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return m, err
+		}
+	}
+}
+
 // consume starts an ordered consumer after pos, once a turn is had and
 // NATS accepts it; a refusal for the stream's limit of consumers is tried
 // again later, never passed on as an empty stream.
@@ -351,7 +399,7 @@ func (r *historyRead) consume(ctx context.Context) error {
 		if err := r.turn(ctx); err != nil {
 			return err
 		}
-		err := r.start(ctx)
+		err := r.start()
 		if err == nil || !errors.Is(err, jetstream.ErrMaximumConsumersLimit) {
 			return err
 		}
@@ -368,8 +416,13 @@ func (r *historyRead) consume(ctx context.Context) error {
 	}
 }
 
-// start creates the consumer after pos and its message stream.
-func (r *historyRead) start(ctx context.Context) error {
+// start creates the consumer after pos and its message stream. The
+// creation is not cut short when the subscriber goes away or the Broker
+// closes: NATS may create a consumer whose request was abandoned, and only
+// a read that knows its consumer deletes it (stop).
+func (r *historyRead) start() error {
+	ctx, cancel := context.WithTimeout(context.Background(), historyCreateWait)
+	defer cancel()
 	cons, err := r.b.hjs.OrderedConsumer(ctx, r.b.cfg.stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects:    filterSubjects(r.b.prefix, r.topics),
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
@@ -381,6 +434,7 @@ func (r *historyRead) start(ctx context.Context) error {
 	}
 	msgs, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(historyBuffer, historyBytes))
 	if err != nil {
+		r.b.deleteConsumer(cons) // holding the turn
 		return err
 	}
 	r.cons, r.msgs = cons, msgs
@@ -388,4 +442,26 @@ func (r *historyRead) start(ctx context.Context) error {
 		r.caught = true // nothing matches after pos
 	}
 	return nil
+}
+
+// deleteConsumer deletes a history read's consumer from the server once
+// the read has stopped it. Stopping leaves it there until its inactivity
+// threshold, 10 s later: without this, every pause of a read and every
+// read that ends would leave a consumer behind, and a storm of resumes
+// would pile them up by the hundred, up to the stream's limit, which then
+// stalls every read. If NATS does not answer, the threshold cleans up.
+func (b *Broker) deleteConsumer(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	conn := b.hc
+	if conn == nil {
+		conn = b.nc
+	}
+	if info == nil || !conn.IsConnected() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), historyDeleteWait)
+	defer cancel()
+	if err := b.hjs.DeleteConsumer(ctx, b.cfg.stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		b.cfg.logger.Debug("natshub: deleting a history consumer", "stream", b.cfg.stream, "consumer", info.Name, "err", err)
+	}
 }

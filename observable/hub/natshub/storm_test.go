@@ -23,6 +23,7 @@ import (
 
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/internal/publish"
+	"github.com/rxsse/rxsse/internal/pull"
 	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
 )
@@ -130,6 +131,16 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 	run.target.Store(target)
 	reconnectAt := time.Now()
 	close(reconnect)
+	run.state = func() string {
+		hist := map[uint64]int{}
+		for _, c := range storm {
+			if c.caughtAt.Load() == 0 {
+				hist[c.seen.Load()]++
+			}
+		}
+		return fmt.Sprintf("%d of %d clients caught up to %d (the latest event is %d); %d history turns taken, %d consumers; the others are at %v",
+			run.caught.Load(), clients, target, p.last.Load(), len(b.b.historyTurns), mon.current(), hist)
+	}
 	timeout := time.Minute + time.Duration(clients)*50*time.Millisecond
 	run.waitFor(t, timeout, "every client caught up on B", func() bool { return run.caught.Load() == int64(clients) })
 	var lastCaught int64
@@ -262,9 +273,11 @@ func TestHistoryHogsDoNotHurtLiveStreams(t *testing.T) {
 	}
 	held = nil
 	releaseAt := time.Now()
-	run.waitFor(t, time.Minute, "the hogs' goroutines released", func() bool { return runtime.NumGoroutine() <= baseline+5 })
+	// Within much less than NATS's inactivity threshold for a consumer:
+	// nothing is left for it to clean up.
+	run.waitFor(t, 5*time.Second, "the hogs' goroutines released", func() bool { return runtime.NumGoroutine() <= baseline+5 })
 	released := time.Since(releaseAt)
-	run.waitFor(t, time.Minute, "the hogs' consumers gone", func() bool { return mon.current() <= 1 })
+	run.waitFor(t, 5*time.Second, "the hogs' consumers gone", func() bool { return mon.current() <= 1 })
 	consumersGone := time.Since(releaseAt)
 	cancel()
 	wg.Wait()
@@ -364,6 +377,165 @@ func TestTheConsumerLimitIsWaitedOutNotServedEmpty(t *testing.T) {
 	}
 	if limited == 0 {
 		t.Errorf("no history read met the consumer limit: the test did not test it")
+	}
+}
+
+// A history read deletes each consumer it lets go of, when it pauses for
+// its subscriber and when it is done: once the Broker is closed (which
+// waits for its reads), the stream has the instance's own consumer only,
+// not a stopped one per read left until NATS's inactivity threshold (the
+// pile-up that stalled resume storms at the consumer limit).
+func TestHistoryReadsLeaveNoConsumerBehind(t *testing.T) {
+	n := startNATS(t)
+	nc := connect(t, n.url)
+	b := newBroker(t, nc, WithStream("LEFT"), WithLocalWindow(4))
+	data := strings.Repeat("x", 8<<10)
+	first := mustPublish(t, b, data)
+	const events = 100 // 800 KB: more than a read holds ahead of its subscriber
+	for range events {
+		mustPublish(t, b, data)
+	}
+	for range 3 {
+		s := subscribe(t, b, first)
+		for range events {
+			s.event()
+		}
+	}
+	b.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := js.Stream(ctx, "LEFT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := info.State.Consumers; c != 1 {
+		t.Errorf("%d consumers on the stream after 3 history reads, want 1 (the instance's)", c)
+	}
+}
+
+// A history read whose subscriber goes away while NATS creates its
+// consumer still deletes that consumer: NATS creates it all the same, and
+// a read that gave up waiting for the answer would leave it on the stream
+// until its inactivity threshold (one per client that leaves at the wrong
+// moment: what made 150 departing clients leave up to 16 consumers). The
+// test cancels each subscription when NATS sees its consumer's creation
+// request.
+func TestAReadWhoseSubscriberLeavesLeavesNoConsumerBehind(t *testing.T) {
+	n := startNATS(t)
+	nc := connect(t, n.url)
+	b := newBroker(t, nc, WithStream("GONE"), WithLocalWindow(4))
+	first := mustPublish(t, b, "first")
+	for range 20 {
+		mustPublish(t, b, "x")
+	}
+	// Once the fan-out has the last event, a subscription starts reading
+	// the stream at once: first is older than its window.
+	_, last, _ := publish.ParseID(mustPublish(t, b, "last"))
+	for {
+		reached, moved := b.current().reached(last)
+		if reached {
+			break
+		}
+		<-moved
+	}
+	creates := make(chan struct{}, 1)
+	wc := connect(t, n.url)
+	watch, err := wc.Subscribe("$JS.API.CONSUMER.CREATE.GONE.>", func(*nats.Msg) {
+		select {
+		case creates <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Unsubscribe()
+	if err := wc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	const reads = 30
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for range reads {
+		ctx, cancel := context.WithCancel(context.Background())
+		it := b.Subscribe(first).(pull.Source).Pull(ctx)
+		select {
+		case <-creates:
+		case <-timeout.C:
+			t.Fatal("no consumer created within 10 s")
+		}
+		cancel()
+		it.Close()
+	}
+	b.Close() // waits for the reads
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := js.Stream(ctx, "GONE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := info.State.Consumers; c != 1 {
+		t.Errorf("%d consumers on the stream after %d reads whose subscriber left, want 1 (the instance's)", c, reads)
+	}
+}
+
+// A history read of large events is never left waiting for NATS: each
+// 200 KB event ends a pull request (the reads prefetch 256 KB at most),
+// and nats.go can miss sending the next request when one ends while the
+// previous is still being sent; the read then waited 10 s, for the missed
+// heartbeats to reset its consumer (one to six times per read of 200
+// events under -race). Every event must come within 3 s.
+func TestAHistoryReadIsNeverLeftWaiting(t *testing.T) {
+	n := startNATS(t)
+	b := newBroker(t, connect(t, n.url), WithStream("BIG"), WithLocalWindow(4))
+	data := strings.Repeat("x", 200<<10)
+	first := mustPublish(t, b, data)
+	const events = 200
+	for range events {
+		mustPublish(t, b, data)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	it := b.Subscribe(first).(pull.Source).Pull(ctx)
+	defer it.Close()
+	var worst time.Duration
+	for got := 0; got < events; {
+		item, st := it.Next()
+		switch {
+		case st == pull.Value && item.E == nil:
+			got++
+			continue
+		case st != pull.Empty:
+			t.Fatalf("after %d events: state %v, item %+v", got, st, item)
+		}
+		waited := time.Now()
+		timeout := time.NewTimer(15 * time.Second)
+		select {
+		case <-it.Ready():
+		case <-timeout.C:
+			t.Fatalf("after %d events: nothing for 15 s", got)
+		}
+		timeout.Stop()
+		worst = max(worst, time.Since(waited))
+	}
+	if worst > 3*time.Second {
+		t.Errorf("the read waited %v for an event", worst)
 	}
 }
 
@@ -530,6 +702,8 @@ type stormRun struct {
 	caught atomic.Int64  // clients that reached target
 	broken atomic.Int64  // clients that received a wrong event
 
+	state func() string // describes the test's state when a wait fails
+
 	mu    sync.Mutex
 	notes []string // the first problems the clients met
 	more  int
@@ -695,6 +869,9 @@ func (r *stormRun) waitFor(t *testing.T, timeout time.Duration, what string, con
 			t.Fatalf("waiting for %s: a client received a wrong event", what)
 		}
 		if time.Now().After(deadline) {
+			if r.state != nil {
+				t.Log(r.state())
+			}
 			r.report(t)
 			t.Fatalf("waiting for %s: not within %v", what, timeout)
 		}
