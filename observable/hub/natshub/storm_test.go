@@ -57,7 +57,7 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 	const liveClients, eventSize = 20, 4 << 10
 	back, every := 1100, 5*time.Millisecond // events missed; the publisher's pace
 	if stormRace {
-		back, every = 300, 10*time.Millisecond
+		back, every = 300, 50*time.Millisecond
 	}
 
 	n := startNATS(t)
@@ -164,11 +164,11 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 	}
 	liveDrops, reconnects := b.liveDrops.Load(), b.nc.Stats().Reconnects
 	t.Logf("storm: %d clients %d events (%d KB) back, %d more published during the storm, %d live on B; settle %v from the loss (%v after the reconnect, backlog published in %v); "+
-		"peak consumers %d, peak heap %d MB (%d MB before), peak goroutines %d (%d before); failed resumes %d, live cut off %d, "+
+		"peak consumers %d (%d created), peak heap %d MB (%d MB before), peak goroutines %d (%d before); failed resumes %d, live cut off %d, "+
 		"publish failures %d, B's NATS disconnects %d (history connection %d), slow consumers on the server %d; warnings: %s",
 		clients, target-from, int(target-from)*eventSize>>10, final-target, liveClients, caughtAt.Sub(lossAt).Round(time.Millisecond),
 		caughtAt.Sub(reconnectAt).Round(time.Millisecond), reconnectAt.Sub(lossAt).Round(time.Millisecond),
-		mon.consumers, mon.heap>>20, heapBefore>>20, mon.goroutines, goroutinesBefore, failed, cut,
+		mon.consumers, mon.created.Load(), mon.heap>>20, heapBefore>>20, mon.goroutines, goroutinesBefore, failed, cut,
 		p.fails.Load(), liveDrops, b.histDrops.Load(), n.srv.NumSlowConsumers(), warnings)
 
 	run.report(t)
@@ -286,10 +286,10 @@ func TestHistoryHogsDoNotHurtLiveStreams(t *testing.T) {
 	for _, c := range live {
 		cut += c.ends.Load()
 	}
-	t.Logf("hogs: %d hogs, %d live, %d events published while they held on; peak consumers %d, peak history turns %d, peak heap %d MB, "+
+	t.Logf("hogs: %d hogs, %d live, %d events published while they held on; peak consumers %d (%d created), peak history turns %d, peak heap %d MB, "+
 		"goroutines %d before the hogs, %d while they held, back in %v, consumers gone in %v; live cut off %d, publish failures %d, "+
 		"NATS disconnects %d (history connection %d); warnings: %s",
-		hogs, liveClients, final-from, mon.consumers, mon.turns, mon.heap>>20, baseline, holding, released.Round(time.Millisecond),
+		hogs, liveClients, final-from, mon.consumers, mon.created.Load(), mon.turns, mon.heap>>20, baseline, holding, released.Round(time.Millisecond),
 		consumersGone.Round(time.Millisecond), cut, p.fails.Load(), in.liveDrops.Load(), in.histDrops.Load(), warnings)
 
 	run.report(t)
@@ -916,6 +916,8 @@ type stormMonitor struct {
 	b      *Broker
 	last   atomic.Int64 // the latest count of consumers
 
+	created atomic.Int64 // consumers created on the stream (requests seen)
+
 	// Peaks, read once run has returned.
 	consumers, turns, goroutines int
 	heap                         uint64
@@ -924,7 +926,8 @@ type stormMonitor struct {
 
 func newStormMonitor(t *testing.T, url, stream string, b *Broker) *stormMonitor {
 	t.Helper()
-	js, err := jetstream.New(connect(t, url))
+	nc := connect(t, url)
+	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -936,6 +939,13 @@ func newStormMonitor(t *testing.T, url, stream string, b *Broker) *stormMonitor 
 	}
 	m := &stormMonitor{stream: s, b: b}
 	m.last.Store(-1)
+	// Closed with nc, at the test's end.
+	if _, err := nc.Subscribe("$JS.API.CONSUMER.CREATE."+stream+".>", func(*nats.Msg) { m.created.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 
