@@ -30,10 +30,17 @@ const (
 	historyReaders = 8
 	// historyBuffer and historyBytes bound what one read holds ahead of
 	// its subscriber: NATS prefetches at most that much, and a read whose
-	// subscriber does not drain it gives its consumer and its turn back
-	// until it does.
-	historyBuffer = 256
-	historyBytes  = 256 << 10
+	// subscriber does not drain half of it within historyDrainWait (about
+	// 1 MB/s) gives its consumer and its turn back until it has. One that
+	// drains keeps them: pausing it each time NATS is ahead of it would
+	// cost a consumer per 256 KB, and send it to the back of the queue.
+	historyBuffer    = 256
+	historyBytes     = 256 << 10
+	historyDrainWait = 100 * time.Millisecond
+	// historyTurnBytes bounds what one read takes from NATS in one turn:
+	// then it gives its consumer and its turn back and waits for another,
+	// so that however fast its subscriber, it cannot keep a turn for long.
+	historyTurnBytes = 4 << 20
 	// historyRetry is the first wait before trying again when NATS refuses
 	// a consumer (its limit of consumers per stream is reached); it
 	// doubles up to historyRetryMax.
@@ -120,16 +127,33 @@ func (h *history) add(item rxgo.Item) {
 	h.signal()
 }
 
-// waitSpace waits until the subscriber has taken an item, or ctx ends.
-func (h *history) waitSpace(ctx context.Context) error {
-	for h.full() {
+// drained reports whether the subscriber has taken at least half of what
+// the buffer holds at most.
+func (h *history) drained() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.items) <= historyBuffer/2 && h.bytes <= historyBytes/2
+}
+
+// waitDrained waits until drained, or ctx ends (its error), or, if wait
+// is not zero, wait has passed (false).
+func (h *history) waitDrained(ctx context.Context, wait time.Duration) (bool, error) {
+	var expired <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		expired = t.C
+	}
+	for !h.drained() {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
+		case <-expired:
+			return false, nil
 		case <-h.space:
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // finish ends the reading with err (nil: everything was read).
@@ -254,6 +278,7 @@ type historyRead struct {
 	target uint64 // the stream's end when last asked
 	caught bool   // NATS had no matching event after pos, after target was asked
 	read   int
+	taken  int // bytes received from NATS in this turn (see historyTurnBytes)
 
 	wait    context.Context // bounds the waits of receive, historyNextWait at a time
 	endWait context.CancelFunc
@@ -331,12 +356,22 @@ func (r *historyRead) nothingPending(ctx context.Context) (bool, error) {
 
 // next reads one more event into h, or finds that there is none after pos
 // (caught), starting a consumer after pos if there is none, and giving the
-// consumer and the turn back while the subscriber does not drain h.
+// consumer and the turn back while the subscriber does not drain h (see
+// historyDrainWait).
 func (r *historyRead) next(ctx context.Context) error {
+	if r.taken >= historyTurnBytes {
+		r.stop() // to the back of the queue
+	}
 	if r.h.full() {
-		r.stop()
-		if err := r.h.waitSpace(ctx); err != nil {
+		drained, err := r.h.waitDrained(ctx, historyDrainWait)
+		if err != nil {
 			return err
+		}
+		if !drained {
+			r.stop()
+			if _, err := r.h.waitDrained(ctx, 0); err != nil {
+				return err
+			}
 		}
 	}
 	if r.msgs == nil {
@@ -351,6 +386,7 @@ func (r *historyRead) next(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.taken += len(m.Data())
 	md, err := m.Metadata()
 	if err != nil {
 		return err
@@ -437,7 +473,7 @@ func (r *historyRead) start() error {
 		r.b.deleteConsumer(cons) // holding the turn
 		return err
 	}
-	r.cons, r.msgs = cons, msgs
+	r.cons, r.msgs, r.taken = cons, msgs, 0
 	if ci := cons.CachedInfo(); ci != nil && ci.NumPending == 0 {
 		r.caught = true // nothing matches after pos
 	}

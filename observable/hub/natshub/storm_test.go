@@ -55,14 +55,23 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 		clients = n
 	}
 	const liveClients, eventSize = 20, 4 << 10
-	back, every := 1100, 5*time.Millisecond // events missed; the publisher's pace
+	// The publisher's pace keeps the live deliveries (events/s × clients)
+	// at about 40,000/s, whatever the number of clients, so that what is
+	// measured is the storm, not a live load the machine cannot carry.
+	back, deliveries := 1100, 40_000 // events missed; live deliveries/s
 	if stormRace {
-		back, every = 300, 50*time.Millisecond
+		back, deliveries = 300, 8_000
 	}
+	every := time.Second * time.Duration(clients+liveClients) / time.Duration(deliveries)
 
 	n := startNATS(t)
 	warnings := &warnCounter{}
-	opts := []Option{WithStream("STORM"), WithLocalWindow(64), WithLogger(slog.New(warnings))}
+	opts := []Option{
+		WithStream("STORM"), WithLocalWindow(64), WithLogger(slog.New(warnings)),
+		// Nothing leaves the stream during the test, however long it takes:
+		// a client's resume is then never answered with a gap.
+		WithReplayCount(1_000_000),
+	}
 	a := startStormInstance(t, n.url, opts...)
 	b := startStormInstance(t, n.url, opts...)
 	mon := newStormMonitor(t, n.url, "STORM", b.b)
@@ -87,6 +96,7 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 	var lost atomic.Int64
 	storm := run.clients(clients, p.seq0)
 	for _, c := range storm {
+		c.measured = true
 		wg.Go(func() {
 			err := run.follow(ctx, a.url, c)
 			if ctx.Err() != nil || run.broke(err) {
@@ -142,7 +152,7 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 			run.caught.Load(), clients, target, p.last.Load(), len(b.b.historyTurns), mon.current(), hist)
 	}
 	timeout := time.Minute + time.Duration(clients)*50*time.Millisecond
-	run.waitFor(t, timeout, "every client caught up on B", func() bool { return run.caught.Load() == int64(clients) })
+	run.waitFor(t, timeout, "every client caught up on B", func() bool { return run.caught.Load() >= int64(clients) })
 	var lastCaught int64
 	for _, c := range storm {
 		lastCaught = max(lastCaught, c.caughtAt.Load())
@@ -163,10 +173,10 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 		cut += c.ends.Load()
 	}
 	liveDrops, reconnects := b.liveDrops.Load(), b.nc.Stats().Reconnects
-	t.Logf("storm: %d clients %d events (%d KB) back, %d more published during the storm, %d live on B; settle %v from the loss (%v after the reconnect, backlog published in %v); "+
+	t.Logf("storm: %d clients %d events (%d KB) back, %d more published during the storm (one per %v), %d live on B; settle %v from the loss (%v after the reconnect, backlog published in %v); "+
 		"peak consumers %d (%d created), peak heap %d MB (%d MB before), peak goroutines %d (%d before); failed resumes %d, live cut off %d, "+
 		"publish failures %d, B's NATS disconnects %d (history connection %d), slow consumers on the server %d; warnings: %s",
-		clients, target-from, int(target-from)*eventSize>>10, final-target, liveClients, caughtAt.Sub(lossAt).Round(time.Millisecond),
+		clients, target-from, int(target-from)*eventSize>>10, final-target, every, liveClients, caughtAt.Sub(lossAt).Round(time.Millisecond),
 		caughtAt.Sub(reconnectAt).Round(time.Millisecond), reconnectAt.Sub(lossAt).Round(time.Millisecond),
 		mon.consumers, mon.created.Load(), mon.heap>>20, heapBefore>>20, mon.goroutines, goroutinesBefore, failed, cut,
 		p.fails.Load(), liveDrops, b.histDrops.Load(), n.srv.NumSlowConsumers(), warnings)
@@ -699,7 +709,7 @@ type stormRun struct {
 	size   int // every event's data size; 0: not checked
 
 	target atomic.Uint64 // a client that reaches it has caught up
-	caught atomic.Int64  // clients that reached target
+	caught atomic.Int64  // measured clients that reached target
 	broken atomic.Int64  // clients that received a wrong event
 
 	state func() string // describes the test's state when a wait fails
@@ -721,6 +731,7 @@ func (r *stormRun) close() { r.tr.CloseIdleConnections() }
 type stormClient struct {
 	after     uint64 // the sequence of the last event received; its goroutine's
 	oldest    bool   // the first connection asks for the oldest event (?history), not after
+	measured  bool   // it counts in the run's caught
 	seen      atomic.Uint64
 	connected atomic.Bool
 	caughtAt  atomic.Int64 // when it reached the run's target, in Unix nanoseconds
@@ -830,7 +841,7 @@ func (r *stormRun) follow(ctx context.Context, url string, c *stormClient) error
 		}
 		c.after = seq
 		c.seen.Store(seq)
-		if target := r.target.Load(); target != 0 && seq >= target && c.caughtAt.Load() == 0 {
+		if target := r.target.Load(); c.measured && target != 0 && seq >= target && c.caughtAt.Load() == 0 {
 			c.caughtAt.Store(time.Now().UnixNano())
 			r.caught.Add(1)
 		}
