@@ -60,7 +60,7 @@ func TestResumeStormAfterAnInstanceLoss(t *testing.T) {
 	// measured is the storm, not a live load the machine cannot carry.
 	back, deliveries := 1100, 40_000 // events missed; live deliveries/s
 	if stormRace {
-		back, deliveries = 300, 8_000
+		back, deliveries = 150, 8_000
 	}
 	every := time.Second * time.Duration(clients+liveClients) / time.Duration(deliveries)
 
