@@ -29,18 +29,29 @@ const (
 	historyReaders = 8
 	// historyBuffer and historyBytes bound what one read holds ahead of
 	// its subscriber: NATS prefetches at most that much, and a read whose
-	// subscriber does not drain it gives its consumer and its turn back
-	// until it does.
-	historyBuffer = 256
-	historyBytes  = 256 << 10
+	// subscriber does not drain half of it within historyDrainWait (about
+	// 1 MB/s) gives its consumer and its turn back until it has. One that
+	// drains keeps them: pausing it each time NATS is ahead of it would
+	// cost a consumer per 256 KB, and send it to the back of the queue.
+	historyBuffer    = 256
+	historyBytes     = 256 << 10
+	historyDrainWait = 100 * time.Millisecond
+	// historyTurnBytes bounds what one read takes from NATS in one turn:
+	// then it gives its consumer and its turn back and waits for another,
+	// so that however fast its subscriber, it cannot keep a turn for long.
+	historyTurnBytes = 4 << 20
 	// historyRetry is the first wait before trying again when NATS refuses
 	// a consumer (its limit of consumers per stream is reached); it
 	// doubles up to historyRetryMax.
 	historyRetry    = 50 * time.Millisecond
 	historyRetryMax = 2 * time.Second
-	// deleteWait bounds the deletion of a history consumer; one that
-	// fails is left to NATS's inactivity threshold.
-	deleteWait = 2 * time.Second
+	// historyCreateWait and historyDeleteWait bound the creation and the
+	// deletion of a read's consumer.
+	historyCreateWait = 5 * time.Second
+	historyDeleteWait = 2 * time.Second
+	// historyNextWait bounds one wait for the consumer's next message:
+	// see receive.
+	historyNextWait = 100 * time.Millisecond
 )
 
 // history is the part of a subscription read from the stream: a goroutine
@@ -115,16 +126,33 @@ func (h *history) add(item rxgo.Item) {
 	h.signal()
 }
 
-// waitSpace waits until the subscriber has taken an item, or ctx ends.
-func (h *history) waitSpace(ctx context.Context) error {
-	for h.full() {
+// drained reports whether the subscriber has taken at least half of what
+// the buffer holds at most.
+func (h *history) drained() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.items) <= historyBuffer/2 && h.bytes <= historyBytes/2
+}
+
+// waitDrained waits until drained, or ctx ends (its error), or, if wait
+// is not zero, wait has passed (false).
+func (h *history) waitDrained(ctx context.Context, wait time.Duration) (bool, error) {
+	var expired <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		expired = t.C
+	}
+	for !h.drained() {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
+		case <-expired:
+			return false, nil
 		case <-h.space:
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // finish ends the reading with err (nil: everything was read).
@@ -249,6 +277,10 @@ type historyRead struct {
 	target uint64 // the stream's end when last asked
 	caught bool   // NATS had no matching event after pos, after target was asked
 	read   int
+	taken  int // bytes received from NATS in this turn (see historyTurnBytes)
+
+	wait    context.Context // bounds the waits of receive, historyNextWait at a time
+	endWait context.CancelFunc
 }
 
 // turn waits for a turn to read.
@@ -263,26 +295,31 @@ func (r *historyRead) turn(ctx context.Context) error {
 	return nil
 }
 
-// stop lets go of the consumer and the turn. The consumer is deleted at
-// once: NATS would keep it for its inactivity threshold, and a stream
-// allows a limited number (1,000 by default), which a churn of resumes
-// would otherwise exhaust.
+// stop lets go of the consumer and the turn. The consumer is deleted in the
+// background, so that the read goes on at once (to its join, say), and the
+// turn is given back only once it is gone: the consumers of history reads
+// never outnumber the turns. The caller is a reader, counted in b.readers.
 func (r *historyRead) stop() {
-	if r.msgs != nil {
-		r.msgs.Stop()
-		if info := r.cons.CachedInfo(); info != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), deleteWait)
-			if err := r.b.hjs.DeleteConsumer(ctx, r.b.cfg.stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-				r.b.cfg.logger.Debug("natshub: deleting a history consumer", "stream", r.b.cfg.stream, "err", err)
-			}
-			cancel()
+	if r.endWait != nil {
+		r.endWait()
+		r.wait, r.endWait = nil, nil
+	}
+	if r.msgs == nil {
+		if r.held {
+			r.held = false
+			r.b.releaseReader()
 		}
-		r.msgs, r.cons = nil, nil
+		return
 	}
-	if r.held {
-		r.held = false
+	r.msgs.Stop()
+	cons := r.cons
+	r.msgs, r.cons, r.held = nil, nil, false // a consumer is only had with a turn
+	r.b.readers.Add(1)
+	go func() {
+		defer r.b.readers.Done()
+		r.b.deleteConsumer(cons)
 		r.b.releaseReader()
-	}
+	}()
 }
 
 // bounds returns the sequences of the stream's first and last events (an
@@ -318,12 +355,22 @@ func (r *historyRead) nothingPending(ctx context.Context) (bool, error) {
 
 // next reads one more event into h, or finds that there is none after pos
 // (caught), starting a consumer after pos if there is none, and giving the
-// consumer and the turn back while the subscriber does not drain h.
+// consumer and the turn back while the subscriber does not drain h (see
+// historyDrainWait).
 func (r *historyRead) next(ctx context.Context) error {
+	if r.taken >= historyTurnBytes {
+		r.stop() // to the back of the queue
+	}
 	if r.h.full() {
-		r.stop()
-		if err := r.h.waitSpace(ctx); err != nil {
+		drained, err := r.h.waitDrained(ctx, historyDrainWait)
+		if err != nil {
 			return err
+		}
+		if !drained {
+			r.stop()
+			if _, err := r.h.waitDrained(ctx, 0); err != nil {
+				return err
+			}
 		}
 	}
 	if r.msgs == nil {
@@ -334,10 +381,11 @@ func (r *historyRead) next(ctx context.Context) error {
 			return nil
 		}
 	}
-	m, err := r.msgs.Next(jetstream.NextContext(ctx))
+	m, err := r.receive(ctx)
 	if err != nil {
 		return err
 	}
+	r.taken += len(m.Data())
 	md, err := m.Metadata()
 	if err != nil {
 		return err
@@ -354,6 +402,29 @@ func (r *historyRead) next(ctx context.Context) error {
 	return nil
 }
 
+// receive returns the next message of the consumer. It waits at most
+// historyNextWait in each call of Next, and calls it again: nats.go
+// (v1.55.0) decides to send the next pull request only when Next is
+// called, and skips it if the previous request is still being sent, so a
+// request that ends (here at its byte limit, every few messages) while the
+// previous one is in flight leaves Next waiting for nothing until the
+// missed heartbeats reset the consumer, 10 s later. Calling Next again
+// sends it.
+func (r *historyRead) receive(ctx context.Context) (jetstream.Msg, error) {
+	for {
+		if r.wait == nil || r.wait.Err() != nil {
+			if r.endWait != nil {
+				r.endWait()
+			}
+			r.wait, r.endWait = context.WithTimeout(ctx, historyNextWait)
+		}
+		m, err := r.msgs.Next(jetstream.NextContext(r.wait))
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return m, err
+		}
+	}
+}
+
 // consume starts an ordered consumer after pos, once a turn is had and
 // NATS accepts it; a refusal for the stream's limit of consumers is tried
 // again later, never passed on as an empty stream.
@@ -363,7 +434,7 @@ func (r *historyRead) consume(ctx context.Context) error {
 		if err := r.turn(ctx); err != nil {
 			return err
 		}
-		err := r.start(ctx)
+		err := r.start()
 		if err == nil || !errors.Is(err, jetstream.ErrMaximumConsumersLimit) {
 			return err
 		}
@@ -380,8 +451,13 @@ func (r *historyRead) consume(ctx context.Context) error {
 	}
 }
 
-// start creates the consumer after pos and its message stream.
-func (r *historyRead) start(ctx context.Context) error {
+// start creates the consumer after pos and its message stream. The
+// creation is not cut short when the subscriber goes away or the Broker
+// closes: NATS may create a consumer whose request was abandoned, and only
+// a read that knows its consumer deletes it (stop).
+func (r *historyRead) start() error {
+	ctx, cancel := context.WithTimeout(context.Background(), historyCreateWait)
+	defer cancel()
 	cons, err := r.b.hjs.OrderedConsumer(ctx, r.b.cfg.stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects:    filterSubjects(r.b.prefix, r.topics),
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
@@ -393,11 +469,34 @@ func (r *historyRead) start(ctx context.Context) error {
 	}
 	msgs, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(historyBuffer, historyBytes))
 	if err != nil {
+		r.b.deleteConsumer(cons) // holding the turn
 		return err
 	}
-	r.cons, r.msgs = cons, msgs
+	r.cons, r.msgs, r.taken = cons, msgs, 0
 	if ci := cons.CachedInfo(); ci != nil && ci.NumPending == 0 {
 		r.caught = true // nothing matches after pos
 	}
 	return nil
+}
+
+// deleteConsumer deletes a history read's consumer from the server once
+// the read has stopped it. Stopping leaves it there until its inactivity
+// threshold, 10 s later: without this, every pause of a read and every
+// read that ends would leave a consumer behind, and a storm of resumes
+// would pile them up by the hundred, up to the stream's limit, which then
+// stalls every read. If NATS does not answer, the threshold cleans up.
+func (b *Broker) deleteConsumer(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	conn := b.hc
+	if conn == nil {
+		conn = b.nc
+	}
+	if info == nil || !conn.IsConnected() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), historyDeleteWait)
+	defer cancel()
+	if err := b.hjs.DeleteConsumer(ctx, b.cfg.stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		b.cfg.logger.Debug("natshub: deleting a history consumer", "stream", b.cfg.stream, "consumer", info.Name, "err", err)
+	}
 }

@@ -1,0 +1,6 @@
+//go:build !race
+
+package natshub
+
+// stormRace: see storm_race_test.go.
+const stormRace = false
