@@ -6,6 +6,6 @@
 // the gap event (Gap), echoing at most 128 bytes of the client's id
 // (Truncate).
 //
-// The errors and the gap event's type are defined here and exported by
-// package hub, which users import: hub.ErrIDSet is ErrIDSet.
+// The errors are package hub's (hub.ErrIDSet, hub.ErrEmptyTopic), where
+// users read them: brokers pass them in (Errors).
 package publish

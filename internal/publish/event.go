@@ -12,36 +12,35 @@ import (
 	"github.com/rxsse/rxsse/internal/fanout"
 )
 
-// Errors of Prepare and Topics, exported by package hub under the same
-// names.
-var (
-	// ErrIDSet reports an event given to Publish with its ID set.
-	ErrIDSet = errors.New("the broker assigns ids; leave ID empty")
-	// ErrEmptyTopic reports an empty-string topic.
-	ErrEmptyTopic = errors.New("hub: empty topic")
-)
+// Errors are the sentinel errors Prepare and Topics report: package hub
+// declares them (hub.ErrIDSet, hub.ErrEmptyTopic), where users read them,
+// and every broker passes them in.
+type Errors struct {
+	IDSet      error // an event given to Publish with its ID set
+	EmptyTopic error // an empty-string topic
+}
 
 // Prepare validates an event given to Publish and returns it with its data
 // encoded, with topics sorted and deduplicated (nil if none). It fails with
-// an *encoder.FieldError when ev.ID is set (ErrIDSet), when ev.Type
+// an *encoder.FieldError when ev.ID is set (errs.IDSet), when ev.Type
 // contains a line break, when ev.Data cannot be encoded, or when the event
 // would encode to more than encoder.DefaultMaxEventSize bytes on the wire
 // (encoder.ErrEventTooLarge: no subscriber's stream could carry it), and with
-// ErrEmptyTopic for an empty topic; the checks run in that order, topics
+// errs.EmptyTopic for an empty topic; the checks run in that order, topics
 // before data.
 //
 // The data is encoded once, here, for every subscriber to share: a string
 // is kept as it is, a []byte is copied, a json.RawMessage is validated and
 // copied, and anything else is marshalled to JSON (as the encoder does, no
 // HTML escaping) into a json.RawMessage.
-func Prepare(ev encoder.MessageEvent, topics []string) (encoder.MessageEvent, []string, error) {
+func Prepare(ev encoder.MessageEvent, topics []string, errs Errors) (encoder.MessageEvent, []string, error) {
 	if ev.ID != "" {
-		return ev, nil, &encoder.FieldError{Field: "id", Err: ErrIDSet}
+		return ev, nil, &encoder.FieldError{Field: "id", Err: errs.IDSet}
 	}
 	if strings.ContainsAny(ev.Type, "\r\n") {
 		return ev, nil, &encoder.FieldError{Field: "event", Err: encoder.ErrInvalidType}
 	}
-	topics, err := Topics(topics)
+	topics, err := Topics(topics, errs.EmptyTopic)
 	if err != nil {
 		return ev, nil, err
 	}
@@ -107,11 +106,11 @@ func linesSize[T string | []byte | json.RawMessage](prefix string, s T) int {
 }
 
 // Topics returns topics sorted and deduplicated (nil if none), or an error
-// wrapping ErrEmptyTopic that names the first empty one.
-func Topics(topics []string) ([]string, error) {
+// wrapping errEmptyTopic that names the first empty one.
+func Topics(topics []string, errEmptyTopic error) ([]string, error) {
 	for i, t := range topics {
 		if t == "" {
-			return nil, fmt.Errorf("topic %d: %w", i, ErrEmptyTopic)
+			return nil, fmt.Errorf("topic %d: %w", i, errEmptyTopic)
 		}
 	}
 	return fanout.Normalize(topics), nil

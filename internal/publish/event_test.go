@@ -14,6 +14,13 @@ import (
 )
 
 // panicky's MarshalJSON panics with err, or with "marshal exploded".
+// The errors a broker passes in, as package hub does.
+var (
+	errIDSet      = errors.New("hub: the broker assigns ids; leave ID empty")
+	errEmptyTopic = errors.New("hub: empty topic")
+	errs          = publish.Errors{IDSet: errIDSet, EmptyTopic: errEmptyTopic}
+)
+
 type panicky struct{ err error }
 
 func (p panicky) MarshalJSON() ([]byte, error) {
@@ -38,7 +45,7 @@ func TestPrepareEncodesDataOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, _, err := publish.Prepare(encoder.MessageEvent{Type: "t", Data: tc.data}, nil)
+			ev, _, err := publish.Prepare(encoder.MessageEvent{Type: "t", Data: tc.data}, nil, errs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,8 +76,8 @@ func TestPrepareEncodesDataOnce(t *testing.T) {
 func TestPrepareCopiesBytes(t *testing.T) {
 	b := []byte("abc")
 	raw := json.RawMessage(`"abc"`)
-	evB, _, _ := publish.Prepare(encoder.MessageEvent{Data: b}, nil)
-	evR, _, _ := publish.Prepare(encoder.MessageEvent{Data: raw}, nil)
+	evB, _, _ := publish.Prepare(encoder.MessageEvent{Data: b}, nil, errs)
+	evR, _, _ := publish.Prepare(encoder.MessageEvent{Data: raw}, nil, errs)
 	b[0], raw[1] = 'X', 'X'
 	if got := string(evB.Data.([]byte)); got != "abc" {
 		t.Errorf("[]byte data %q after the caller changed it, want abc", got)
@@ -89,18 +96,18 @@ func TestPrepareRejects(t *testing.T) {
 		wantErr error  // matched with errors.Is; nil: only the field is checked
 		msg     string // the exact error text; "" to skip
 	}{
-		{"an id set by the caller", encoder.MessageEvent{ID: "mine"}, nil, "id", publish.ErrIDSet, ""},
+		{"an id set by the caller", encoder.MessageEvent{ID: "mine"}, nil, "id", errIDSet, ""},
 		{"a type with a line break", encoder.MessageEvent{Type: "a\nb"}, nil, "event", encoder.ErrInvalidType, ""},
 		{"a type with a carriage return", encoder.MessageEvent{Type: "a\rb"}, nil, "event", encoder.ErrInvalidType, ""},
-		{"an empty topic, named by its index", encoder.MessageEvent{}, []string{"a", ""}, "", publish.ErrEmptyTopic, "topic 1: hub: empty topic"},
+		{"an empty topic, named by its index", encoder.MessageEvent{}, []string{"a", ""}, "", errEmptyTopic, "topic 1: hub: empty topic"},
 		{"invalid JSON in a json.RawMessage", encoder.MessageEvent{Data: json.RawMessage(`{"a":`)}, nil, "data", nil, ""},
 		{"data JSON cannot encode", encoder.MessageEvent{Data: make(chan int)}, nil, "data", nil, ""},
-		{"the id before the topics", encoder.MessageEvent{ID: "x"}, []string{""}, "id", publish.ErrIDSet, ""},
-		{"the topics before the data", encoder.MessageEvent{Data: make(chan int)}, []string{""}, "", publish.ErrEmptyTopic, ""},
+		{"the id before the topics", encoder.MessageEvent{ID: "x"}, []string{""}, "id", errIDSet, ""},
+		{"the topics before the data", encoder.MessageEvent{Data: make(chan int)}, []string{""}, "", errEmptyTopic, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := publish.Prepare(tc.ev, tc.topics)
+			_, _, err := publish.Prepare(tc.ev, tc.topics, errs)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -120,12 +127,12 @@ func TestPrepareRejects(t *testing.T) {
 
 // A MarshalJSON that panics is an error, not a crash of the publisher.
 func TestPrepareRecoversMarshalPanic(t *testing.T) {
-	_, _, err := publish.Prepare(encoder.MessageEvent{Data: panicky{}}, nil)
+	_, _, err := publish.Prepare(encoder.MessageEvent{Data: panicky{}}, nil, errs)
 	var fe *encoder.FieldError
 	if !errors.As(err, &fe) || fe.Field != "data" || !strings.Contains(err.Error(), "marshal panicked: marshal exploded") {
 		t.Fatalf("error %v, want the panic in the data field", err)
 	}
-	_, _, err = publish.Prepare(encoder.MessageEvent{Data: panicky{io.ErrUnexpectedEOF}}, nil)
+	_, _, err = publish.Prepare(encoder.MessageEvent{Data: panicky{io.ErrUnexpectedEOF}}, nil, errs)
 	if !errors.As(err, &fe) || fe.Field != "data" || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("error %v, want the panic's error in the data field", err)
 	}
@@ -143,13 +150,13 @@ func TestTopicsSortsAndDeduplicates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := publish.Topics(tc.topics)
+			got, err := publish.Topics(tc.topics, errEmptyTopic)
 			if err != nil || !slices.Equal(got, tc.want) || (tc.want == nil) != (got == nil) {
 				t.Errorf("Topics(%q) = %q, %v; want %q", tc.topics, got, err, tc.want)
 			}
 		})
 	}
-	if _, err := publish.Topics([]string{""}); !errors.Is(err, publish.ErrEmptyTopic) || err.Error() != "topic 0: hub: empty topic" {
+	if _, err := publish.Topics([]string{""}, errEmptyTopic); !errors.Is(err, errEmptyTopic) || err.Error() != "topic 0: hub: empty topic" {
 		t.Errorf("an empty topic: %v", err)
 	}
 }
@@ -189,7 +196,7 @@ func TestPrepareRefusesAnEventThatEncodesOverTheLimit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := base
 			ev.Data = tc.data
-			_, _, err := publish.Prepare(ev, nil)
+			_, _, err := publish.Prepare(ev, nil, errs)
 			if got := errors.Is(err, encoder.ErrEventTooLarge); got != tc.tooLong {
 				t.Errorf("Prepare: %v; want too large: %v (encodes to %d, limit %d)", err, tc.tooLong, wire(ev), limit)
 			}

@@ -7,8 +7,9 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 )
 
-// GapEventType is the type of the gap event (hub.GapEventType).
-const GapEventType = "gap"
+// gapType is the type of the gap event, hub.GapEventType (a test of
+// package hub checks that they agree).
+const gapType = "gap"
 
 // maxEchoedID bounds how much of a client's Last-Event-ID the gap event
 // echoes and the logs show: the header is client input of any size.
@@ -22,7 +23,7 @@ func Gap(epoch string, before uint64, lastEventID string) encoder.MessageEvent {
 	data, _ := json.Marshal(struct {
 		LastEventID string `json:"lastEventId"`
 	}{Truncate(lastEventID)})
-	return encoder.MessageEvent{Type: GapEventType, ID: FormatID(epoch, before), Data: json.RawMessage(data)}
+	return encoder.MessageEvent{Type: gapType, ID: FormatID(epoch, before), Data: json.RawMessage(data)}
 }
 
 // Truncate bounds a client's id to 128 bytes, on a rune boundary, for the

@@ -8,7 +8,6 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
-	"github.com/rxsse/rxsse/internal/publish"
 )
 
 // Broker is the publish/subscribe contract behind a broadcast SSE route.
@@ -66,7 +65,7 @@ const Oldest = "oldest"
 // client that disconnects right after it resumes from there. Browsers see
 // it with eventSource.addEventListener('gap', ...): reload whatever state
 // the replay cannot rebuild.
-const GapEventType = publish.GapEventType
+const GapEventType = "gap"
 
 // Errors of Publish and Subscribe.
 var (
@@ -75,10 +74,10 @@ var (
 	// ErrIDSet reports an event given to Publish with its ID set: ids
 	// belong to the broker. Publish returns it inside an
 	// *encoder.FieldError for the "id" field.
-	ErrIDSet = publish.ErrIDSet
+	ErrIDSet = errors.New("hub: the broker assigns ids; leave ID empty")
 	// ErrEmptyTopic reports an empty-string topic, given to Publish or
 	// Subscribe (whose Observable then fails with it).
-	ErrEmptyTopic = publish.ErrEmptyTopic
+	ErrEmptyTopic = errors.New("hub: empty topic")
 )
 
 // ErrSlowSubscriber is the error that ends a subscription the broker cut

@@ -28,6 +28,9 @@ type Hub struct {
 	seq uint64
 }
 
+// publishErrors are the hub's errors for what Publish and Subscribe refuse.
+var publishErrors = publish.Errors{IDSet: ErrIDSet, EmptyTopic: ErrEmptyTopic}
+
 // New returns an empty hub with a new random epoch.
 func New(opts ...Option) *Hub {
 	h := &Hub{cfg: newConfig(opts), epoch: newEpoch()}
@@ -72,7 +75,7 @@ func (h *Hub) Publish(ctx context.Context, ev encoder.MessageEvent, topics ...st
 	if h.cfg.observer != nil {
 		began = time.Now()
 	}
-	ev, topics, err := publish.Prepare(ev, topics)
+	ev, topics, err := publish.Prepare(ev, topics, publishErrors)
 	if err != nil {
 		return "", err
 	}
@@ -147,7 +150,7 @@ func (h *Hub) parseID(id string) (uint64, bool) {
 //
 // An empty topic makes the Observable fail with ErrEmptyTopic.
 func (h *Hub) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
-	topics, err := publish.Topics(topics)
+	topics, err := publish.Topics(topics, ErrEmptyTopic)
 	if err != nil {
 		return observable.Pulled(func(context.Context) observable.Iterator { return fanout.Failed(err) })
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/internal/publish"
 	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 )
@@ -286,5 +287,13 @@ func TestAHugeLastEventIDIsNeitherEchoedNorLoggedInFull(t *testing.T) {
 	}
 	if logs.Len() > 1000 || !strings.Contains(logs.String(), "resume gap") {
 		t.Errorf("logged %d bytes: %.200s", logs.Len(), logs.String())
+	}
+}
+
+// The gap event the brokers build (internal/publish) has the type the
+// package declares, GapEventType.
+func TestTheGapEventHasGapEventType(t *testing.T) {
+	if ev := publish.Gap("e", 1, "x"); ev.Type != hub.GapEventType {
+		t.Errorf("the gap event's type is %q, want hub.GapEventType %q", ev.Type, hub.GapEventType)
 	}
 }

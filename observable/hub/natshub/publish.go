@@ -27,7 +27,7 @@ func (b *Broker) Publish(ctx context.Context, ev encoder.MessageEvent, topics ..
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	ev, topics, err := publish.Prepare(ev, topics)
+	ev, topics, err := publish.Prepare(ev, topics, publish.Errors{IDSet: hub.ErrIDSet, EmptyTopic: hub.ErrEmptyTopic})
 	if err != nil {
 		return "", err
 	}

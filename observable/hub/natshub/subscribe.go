@@ -26,7 +26,7 @@ import (
 // hub.ErrSlowSubscriber if it falls behind, with ErrUnavailable if the
 // instance loses NATS, and completes when the Broker is closed.
 func (b *Broker) Subscribe(lastEventID string, topics ...string) rxgo.Observable {
-	topics, err := publish.Topics(topics)
+	topics, err := publish.Topics(topics, hub.ErrEmptyTopic)
 	return observable.Pulled(func(ctx context.Context) observable.Iterator {
 		if err != nil {
 			return fanout.Failed(err)
