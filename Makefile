@@ -14,7 +14,7 @@ MODULES     := . metrics observable/hub/natshub examples loadtest
 # The conformance tests of event order, the replay/live seam and resuming.
 BROKER_ORDERING = Conformance/(EventsArrive|ASubscriptionResumes|TheReplayLiveSeam|ConcurrentPublishers|AClientWithNoEvent|OldestStarts|ASlowSubscriber)
 
-.PHONY: all run cluster test unit soak deps e2e-deps bench bench-load lint fuzz tidy-check clean
+.PHONY: all run cluster test unit soak deps api e2e-deps bench bench-load lint fuzz tidy-check clean
 
 all: lint test
 
@@ -39,6 +39,10 @@ test: e2e-deps
 ## unit: the Go tests of every module (end-to-end tests skip when their tools are missing)
 unit:
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+
+## api: count the public surface (exported top-level names and option constructors of every module's public packages); -v lists them
+api:
+	$(GO) run ./internal/apicount -v .
 
 ## deps: a fresh module that imports controller, transport and observable/hub lists at most 15 modules, none of them NATS or Prometheus
 deps:
