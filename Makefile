@@ -26,15 +26,14 @@ run:
 cluster:
 	cd examples && $(GO) run ./cluster
 
-## test: every test of every module with -race, browser and npm-client end-to-end tests included; then the brokers without -race (whose timing hides ordering bugs), their ordering, seam and resume tests ten times; then the core's dependencies (make deps)
-test: e2e-deps
+## test: every test of every module with -race, browser and npm-client end-to-end tests included; then the brokers without -race (whose timing hides ordering bugs), their ordering, seam and resume tests ten times; first, the core's dependencies (make deps)
+test: e2e-deps deps
 	@set -e; for m in $(MODULES); do echo "== $$m: go test -race"; (cd $$m && RXSSE_E2E=1 $(GO) test -race -count=1 ./...); done
 	@echo "== the brokers without -race"
 	$(GO) test -count=1 ./internal/fanout/ ./observable/hub/...
 	cd observable/hub/natshub && $(GO) test -count=1 ./...
 	$(GO) test -count=10 -run '$(BROKER_ORDERING)' ./observable/hub/...
 	cd observable/hub/natshub && $(GO) test -count=10 -run '$(BROKER_ORDERING)' ./...
-	@$(MAKE) --no-print-directory deps
 
 ## unit: the Go tests of every module (end-to-end tests skip when their tools are missing)
 unit:
