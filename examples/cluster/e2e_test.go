@@ -161,9 +161,23 @@ func TestABrowserResumesOnAnotherInstanceWhenItsInstanceStops(t *testing.T) {
 	if resumed.upstream != strings.TrimPrefix(b.url(), "http://") || resumed.lastEventID != last {
 		t.Errorf("the page resumed with %+v, want on B after %s", resumed, last)
 	}
-	if len(res.ConsoleErrors) > 0 || len(res.PageErrors) > 0 {
-		t.Errorf("console errors %q, page errors %q", res.ConsoleErrors, res.PageErrors)
+	if errs := unhandled(res.ConsoleErrors); len(errs) > 0 || len(res.PageErrors) > 0 {
+		t.Errorf("console errors %q, page errors %q", errs, res.PageErrors)
 	}
+}
+
+// unhandled drops from a page's console errors Chromium's own line for an
+// /instances request the balancer failed (a 502 while the stopping instance
+// closes the balancer's connections to it): the page handles it by asking
+// the next instance.
+func unhandled(consoleErrors []string) []string {
+	var out []string
+	for _, e := range consoleErrors {
+		if !strings.HasPrefix(e, "Failed to load resource:") || !strings.HasSuffix(e, "/instances") {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // streamWatcher records what each instance writes on its event streams.
