@@ -29,7 +29,10 @@ func main() {
 	}
 	names, opts := 0, 0
 	per := map[string][]string{}
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
 		if d.IsDir() {
 			b := d.Name()
 			if b == "internal" || b == "node_modules" || b == "testdata" || (strings.HasPrefix(b, ".") && b != ".") || b == "examples" || b == "e2e" || b == "loadtest" {
@@ -41,7 +44,10 @@ func main() {
 			return nil
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil || f.Name.Name == "main" {
+		if err != nil {
+			return err
+		}
+		if f.Name.Name == "main" {
 			return nil
 		}
 		pkg := filepath.Dir(path)
@@ -76,6 +82,10 @@ func main() {
 		}
 		return nil
 	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apicount:", err)
+		os.Exit(1)
+	}
 	if verbose {
 		keys := make([]string, 0, len(per))
 		for k := range per {
