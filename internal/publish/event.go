@@ -55,6 +55,8 @@ func Prepare(ev encoder.MessageEvent, topics []string, errs Errors) (encoder.Mes
 	return ev, topics, nil
 }
 
+var lf = []byte{'\n'}
+
 // maxIDLine is the size of the longest id line a broker writes:
 // "id: <epoch of up to 27 bytes>-<up to 20 digits>\n".
 const maxIDLine = len("id: ") + 27 + 1 + 20 + 1
@@ -77,16 +79,34 @@ func encodedSize(ev encoder.MessageEvent) int {
 	case string:
 		n += linesSize("data: ", d)
 	case []byte:
-		n += linesSize("data: ", d)
+		n += linesSizeBytes("data: ", d)
 	case json.RawMessage:
-		n += linesSize("data: ", d)
+		n += linesSizeBytes("data: ", d)
 	}
 	return n
 }
 
 // linesSize returns the size of s written as prefixed lines, one per piece
 // between line breaks (CRLF, lone CR, lone LF), as the encoder writes it.
-func linesSize[T string | []byte | json.RawMessage](prefix string, s T) int {
+func linesSize(prefix, s string) int {
+	if !strings.Contains(s, "\r") { // the common case, counted by vectorised code
+		breaks := strings.Count(s, "\n")
+		return len(s) - breaks + (breaks+1)*(len(prefix)+1)
+	}
+	return linesSizeSlow(prefix, s)
+}
+
+// linesSizeBytes is linesSize for bytes.
+func linesSizeBytes(prefix string, b []byte) int {
+	if bytes.IndexByte(b, '\r') < 0 {
+		breaks := bytes.Count(b, lf)
+		return len(b) - breaks + (breaks+1)*(len(prefix)+1)
+	}
+	return linesSizeSlow(prefix, b)
+}
+
+// linesSizeSlow counts pieces one byte at a time, for data with a CR.
+func linesSizeSlow[T string | []byte](prefix string, s T) int {
 	pieces, breaks := 1, 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
