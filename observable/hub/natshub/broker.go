@@ -80,8 +80,6 @@ type session struct {
 	last    uint64 // stream sequence of the latest event appended
 	lastDel uint64 // consumer delivery sequence of that event
 	cc      jetstream.ConsumeContext
-	caught  chan struct{} // closed once last reaches catchUp; nil if nobody waits
-	catchUp uint64
 	moved   chan struct{} // closed when last moves or the session ends, if armed
 	armed   bool          // someone waits on moved
 }
@@ -328,24 +326,23 @@ func (s *session) append(b *Broker) jetstream.MessageHandler {
 			o.Published(delivered, time.Since(md.Timestamp))
 		}
 		s.advance(seq)
-		if s.caught != nil && seq >= s.catchUp {
-			close(s.caught)
-			s.caught = nil
-		}
 	}
 }
 
-// waitFor returns a channel closed once the session has appended the event
-// of sequence seq or has ended, or nil if either is already the case. Only
-// Close calls it.
-func (s *session) waitFor(seq uint64) <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last >= seq || s.ended {
-		return nil
+// waitReached waits until the session has appended the event of sequence
+// seq (or a later one) or has ended, or until ctx ends.
+func (s *session) waitReached(ctx context.Context, seq uint64) error {
+	for {
+		reached, moved := s.reached(seq)
+		if reached {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-moved:
+		}
 	}
-	s.caught, s.catchUp = make(chan struct{}), seq
-	return s.caught
 }
 
 // consumeError returns the consumer's error handler: an error that stops
@@ -384,10 +381,6 @@ func (s *session) end(err error) {
 		return
 	}
 	s.ended, s.endErr = true, err
-	if s.caught != nil {
-		close(s.caught)
-		s.caught = nil
-	}
 	if s.moved != nil {
 		close(s.moved) // whoever waits sees the end
 		s.moved = nil
@@ -484,14 +477,9 @@ func (b *Broker) Close() error {
 	b.mu.Unlock()
 	// What this instance published reaches its own subscribers before they
 	// complete, if the consumer delivers it soon enough.
-	if ch := s.waitFor(b.acked.Load()); ch != nil {
-		t := time.NewTimer(closeWait)
-		select {
-		case <-ch:
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	s.waitReached(ctx, b.acked.Load())
+	cancel()
 	b.cancel()
 	<-b.done
 	b.advisory.Unsubscribe()

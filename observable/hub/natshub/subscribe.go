@@ -278,22 +278,15 @@ func (b *Broker) remote(it *iterator, lastEventID string) {
 // window. It fails with fanout.ErrTooOld if the window no longer reaches
 // back there, and with the session's error if it has ended.
 func (s *session) subscribeAt(ctx context.Context, after uint64, topics []string) (*fanout.Iterator, error) {
-	for {
-		reached, wait := s.reached(after)
-		if reached {
-			it, err := s.log.Subscribe(ctx, after, topics)
-			if err != nil && !errors.Is(err, fanout.ErrTooOld) {
-				_, err = s.endError()
-				if err == nil {
-					err = fanout.ErrClosed
-				}
-			}
-			return it, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-wait:
+	if err := s.waitReached(ctx, after); err != nil {
+		return nil, err
+	}
+	it, err := s.log.Subscribe(ctx, after, topics)
+	if err != nil && !errors.Is(err, fanout.ErrTooOld) {
+		_, err = s.endError()
+		if err == nil {
+			err = fanout.ErrClosed
 		}
 	}
+	return it, err
 }
