@@ -18,7 +18,8 @@ type (
 		Name    string `json:"name"`
 		Ignored string `json:"-"`
 		Untaged int
-		hidden  bool //nolint:unused // unexported: no property
+		//lint:ignore U1000 an unexported field, which has no property
+		hidden bool
 	}
 	optional struct {
 		Must string `json:"must"`
