@@ -13,8 +13,8 @@ import (
 	"github.com/rxsse/rxsse/transport"
 )
 
-// Version is the OpenAPI version of the documents New builds.
-const Version = "3.2.0"
+// openapiVersion is the OpenAPI version of the documents New builds.
+const openapiVersion = "3.2.0"
 
 // Info is the document's info object: what the API is.
 type Info struct {
@@ -89,7 +89,7 @@ func New(info Info, routes ...controller.Route) (doc *Document, err error) {
 	}
 	b := &builder{schemas: newSchemas(), ids: map[string]bool{}}
 	d := document{
-		OpenAPI: Version,
+		OpenAPI: openapiVersion,
 		Info:    infoObject{Title: info.Title, Version: info.Version, Description: info.Description},
 		Servers: []server{{URL: "/", Description: "where this document is served"}},
 		Paths:   map[string]map[string]*operation{},
