@@ -341,6 +341,9 @@ func (b *builder) operationID(rt controller.Route) string {
 		}) {
 			sb.WriteString(strings.ToUpper(w[:1]) + w[1:])
 		}
+		if sb.Len() == len(rt.Method) {
+			sb.WriteString("Root") // "/"
+		}
 		id = sb.String()
 	}
 	unique := id
