@@ -3,6 +3,7 @@ package controller_test
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/reactivex/rxgo/v2"
@@ -71,4 +72,38 @@ func TestDescribePanicsOnANilController(t *testing.T) {
 		}
 	}()
 	controller.Describe(nil)
+}
+
+// ptrShop has methods on a pointer receiver.
+type ptrShop struct{}
+
+func (s *ptrShop) Routes(r controller.Router) {
+	r.Sse("/a", s.stream)
+	r.Get("/b", topLevel)
+	r.Get("/c", func(http.ResponseWriter, *http.Request) {})
+	r.Handle("/d", http.NotFoundHandler())
+	r.Handle("/e", http.NewServeMux())
+}
+
+func (*ptrShop) stream(*http.Request) rxgo.Observable { return rxgo.Empty() }
+
+func topLevel(http.ResponseWriter, *http.Request) {}
+
+// Handler names the method or function serving a route, and nothing for
+// a function literal or a handler that is no function.
+func TestDescribeNamesTheFunctionServingEachRoute(t *testing.T) {
+	var got []string
+	for _, rt := range controller.Describe(&ptrShop{}) {
+		got = append(got, rt.Controller+" "+rt.Pattern+" "+rt.Handler)
+	}
+	want := []string{
+		"*controller_test.ptrShop /a stream",
+		"*controller_test.ptrShop /b topLevel",
+		"*controller_test.ptrShop /c ",
+		"*controller_test.ptrShop /d NotFound",
+		"*controller_test.ptrShop /e ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
