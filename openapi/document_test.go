@@ -265,3 +265,15 @@ func recorder(h http.Handler, path string) *httptest.ResponseRecorder {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec
 }
+
+// chi's trailing wildcard is the path parameter {rest}.
+func TestAWildcardIsTheRestOfThePath(t *testing.T) {
+	doc, err := openapi.New(info, controller.Route{Method: "GET", Pattern: "/static/*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := jsonOf(t, at(t, doc.JSON(), "paths", "/static/{rest}", "get", "parameters"))
+	if want := `[{"description":"the rest of the path","in":"path","name":"rest","required":true,"schema":{"type":"string"}}]`; got != want {
+		t.Errorf("parameters %s, want %s", got, want)
+	}
+}
