@@ -43,9 +43,10 @@ type Posted struct {
 	ID string `json:"id"`
 }
 
-// Join is the query of a room's stream.
+// Join is the query of a room's stream. The route reads history's
+// presence, not its value: the page sends ?history=1.
 type Join struct {
-	History bool `query:"history" doc:"with no Last-Event-ID, start with the room's retained messages"`
+	History string `query:"history" doc:"when present (history=1) and there is no Last-Event-ID, start with the room's retained messages"`
 }
 
 // Controller serves the rooms: a room is a topic of the Broker.
