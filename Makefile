@@ -10,7 +10,7 @@ SOAK_DURATION ?= 3m
 # The modules of this repository: the core (what users import for SSE), and
 # the heavier integrations and applications, each with its own go.mod, so that
 # a user pays only for what they import.
-MODULES     := . metrics observable/hub/natshub examples loadtest
+MODULES     := . metrics observable/hub/natshub openapi examples loadtest
 # The conformance tests of event order, the replay/live seam and resuming.
 BROKER_ORDERING = Conformance/(EventsArrive|ASubscriptionResumes|TheReplayLiveSeam|ConcurrentPublishers|AClientWithNoEvent|OldestStarts|ASlowSubscriber)
 

@@ -45,20 +45,23 @@ type Router interface {
 	// took.
 	SseE(pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option)
 
-	// Get declares a plain GET route.
-	Get(pattern string, h http.HandlerFunc)
-	// Post declares a plain POST route.
-	Post(pattern string, h http.HandlerFunc)
-	// Put declares a plain PUT route.
-	Put(pattern string, h http.HandlerFunc)
-	// Patch declares a plain PATCH route.
-	Patch(pattern string, h http.HandlerFunc)
-	// Delete declares a plain DELETE route.
-	Delete(pattern string, h http.HandlerFunc)
+	// Get declares a plain GET route. opts document it (transport.Query,
+	// Body, Returns, Errors, Summary; see Describe); the options that
+	// configure a stream have no effect on a plain route.
+	Get(pattern string, h http.HandlerFunc, opts ...transport.Option)
+	// Post declares a plain POST route; opts as for Get.
+	Post(pattern string, h http.HandlerFunc, opts ...transport.Option)
+	// Put declares a plain PUT route; opts as for Get.
+	Put(pattern string, h http.HandlerFunc, opts ...transport.Option)
+	// Patch declares a plain PATCH route; opts as for Get.
+	Patch(pattern string, h http.HandlerFunc, opts ...transport.Option)
+	// Delete declares a plain DELETE route; opts as for Get.
+	Delete(pattern string, h http.HandlerFunc, opts ...transport.Option)
 	// Handle declares a plain route for the method the pattern starts with
 	// ("OPTIONS /list"), or for every method if it names none. Methods chi
-	// does not know must be registered with chi.RegisterMethod first.
-	Handle(pattern string, h http.Handler)
+	// does not know must be registered with chi.RegisterMethod first. opts
+	// as for Get.
+	Handle(pattern string, h http.Handler, opts ...transport.Option)
 
 	// Use adds middleware around every route of this scope, nested scopes
 	// included, and nothing else: not the routes of other controllers, and
@@ -103,6 +106,7 @@ type entry struct {
 	handler http.Handler                                // a plain route
 	stream  func(opts ...transport.Option) http.Handler // an SSE route, built with its options at Mount
 	opts    []transport.Option
+	name    string // the function serving the route, for operation ids
 	child   *scope
 }
 
@@ -113,20 +117,20 @@ func newScope(owner, prefix string) *scope {
 }
 
 func (s *scope) Sse(pattern string, source func(*http.Request) rxgo.Observable, opts ...transport.Option) {
-	s.sse("Sse", pattern, source == nil, func(opts ...transport.Option) http.Handler {
+	s.sse("Sse", pattern, source == nil, funcName(source), func(opts ...transport.Option) http.Handler {
 		return transport.Handler(source, opts...)
 	}, opts)
 }
 
 func (s *scope) SseE(pattern string, source func(*http.Request) (rxgo.Observable, error), opts ...transport.Option) {
-	s.sse("SseE", pattern, source == nil, func(opts ...transport.Option) http.Handler {
+	s.sse("SseE", pattern, source == nil, funcName(source), func(opts ...transport.Option) http.Handler {
 		return transport.Handler(source, opts...)
 	}, opts)
 }
 
 // sse declares an SSE route; stream builds its handler once its options
 // are known.
-func (s *scope) sse(call, pattern string, nilSource bool, stream func(...transport.Option) http.Handler, opts []transport.Option) {
+func (s *scope) sse(call, pattern string, nilSource bool, name string, stream func(...transport.Option) http.Handler, opts []transport.Option) {
 	s.check(call)
 	method, path := splitMethod(pattern)
 	switch {
@@ -138,7 +142,7 @@ func (s *scope) sse(call, pattern string, nilSource bool, stream func(...transpo
 	if nilSource {
 		s.fail("%s %s %q: nil source", call, method, path)
 	}
-	s.entries = append(s.entries, entry{method: method, pattern: path, stream: stream, opts: slices.Clone(opts)})
+	s.entries = append(s.entries, entry{method: method, pattern: path, stream: stream, opts: slices.Clone(opts), name: name})
 }
 
 // splitMethod splits "METHOD /path" into its method and path, as chi's
@@ -152,15 +156,29 @@ func splitMethod(pattern string) (method, path string) {
 	return pattern[:i], strings.TrimLeft(pattern[i+1:], " \t")
 }
 
-func (s *scope) Get(pattern string, h http.HandlerFunc)    { s.plain(http.MethodGet, pattern, h) }
-func (s *scope) Post(pattern string, h http.HandlerFunc)   { s.plain(http.MethodPost, pattern, h) }
-func (s *scope) Put(pattern string, h http.HandlerFunc)    { s.plain(http.MethodPut, pattern, h) }
-func (s *scope) Patch(pattern string, h http.HandlerFunc)  { s.plain(http.MethodPatch, pattern, h) }
-func (s *scope) Delete(pattern string, h http.HandlerFunc) { s.plain(http.MethodDelete, pattern, h) }
+func (s *scope) Get(pattern string, h http.HandlerFunc, opts ...transport.Option) {
+	s.plain(http.MethodGet, pattern, h, opts)
+}
+
+func (s *scope) Post(pattern string, h http.HandlerFunc, opts ...transport.Option) {
+	s.plain(http.MethodPost, pattern, h, opts)
+}
+
+func (s *scope) Put(pattern string, h http.HandlerFunc, opts ...transport.Option) {
+	s.plain(http.MethodPut, pattern, h, opts)
+}
+
+func (s *scope) Patch(pattern string, h http.HandlerFunc, opts ...transport.Option) {
+	s.plain(http.MethodPatch, pattern, h, opts)
+}
+
+func (s *scope) Delete(pattern string, h http.HandlerFunc, opts ...transport.Option) {
+	s.plain(http.MethodDelete, pattern, h, opts)
+}
 
 // plain declares a route served by h as it is. A nil HandlerFunc must be
 // caught here: once converted to http.Handler it is no longer nil.
-func (s *scope) plain(method, pattern string, h http.HandlerFunc) {
+func (s *scope) plain(method, pattern string, h http.HandlerFunc, opts []transport.Option) {
 	s.check(method)
 	if h == nil {
 		s.fail("%s %q: nil handler", method, pattern)
@@ -168,10 +186,10 @@ func (s *scope) plain(method, pattern string, h http.HandlerFunc) {
 	if strings.ContainsAny(pattern, " \t") {
 		s.fail("%s %q: a space in the pattern (only Sse, SseE and Handle take a method in it)", method, pattern)
 	}
-	s.entries = append(s.entries, entry{method: method, pattern: pattern, handler: h})
+	s.entries = append(s.entries, entry{method: method, pattern: pattern, handler: h, opts: slices.Clone(opts), name: funcName(h)})
 }
 
-func (s *scope) Handle(pattern string, h http.Handler) {
+func (s *scope) Handle(pattern string, h http.Handler, opts ...transport.Option) {
 	s.check("Handle")
 	method, path := splitMethod(pattern)
 	if method == "" && path != pattern {
@@ -180,7 +198,11 @@ func (s *scope) Handle(pattern string, h http.Handler) {
 	if h == nil {
 		s.fail("Handle %q: nil handler", pattern)
 	}
-	s.entries = append(s.entries, entry{method: method, pattern: path, handler: h})
+	name := ""
+	if f, ok := h.(http.HandlerFunc); ok {
+		name = funcName(f)
+	}
+	s.entries = append(s.entries, entry{method: method, pattern: path, handler: h, opts: slices.Clone(opts), name: name})
 }
 
 func (s *scope) Use(middlewares ...func(http.Handler) http.Handler) {

@@ -158,6 +158,21 @@
 // blocked on a client that stopped reading is abandoned, so one stalled
 // client cannot hold the shutdown.
 //
+// # Declarations
+//
+// Emits, Query, Body, Returns, Errors and Summary are options that
+// document a route and change nothing on the wire: the event types it
+// sends and the Go type of each one's data, what it reads, the errors it
+// answers with. Declared reads them back; package controller's Describe
+// lists them for a route table, the openapi module builds an OpenAPI 3.2
+// document from that list, and ssetest.ExpectDeclared checks a stream
+// against them in tests.
+//
+//	transport.Handler(prices,
+//		transport.Emits[Price](""),          // onmessage
+//		transport.Emits[string]("halted"),   // addEventListener("halted", ...)
+//		transport.Errors(http.StatusNotFound))
+//
 // # rxgo pitfalls
 //
 // rxgo's hot factories (rxgo.Interval, Timer, Create, Start,

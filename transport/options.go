@@ -47,6 +47,7 @@ type config struct {
 	interceptors []Interceptor
 	logger       *slog.Logger
 	observer     Observer
+	decl         Declaration // what the route declares, for documentation only
 }
 
 func newConfig(opts []Option) config {

@@ -10,7 +10,9 @@
 //	cd examples && go run ./chat          # then open http://localhost:3000 in two tabs
 //	cd examples && PORT=3010 go run ./chat # when :3000 is taken (make run serves examples/hello there)
 //
-// GET /metrics serves Prometheus metrics. It listens on :3000, or on the
+// GET /metrics serves Prometheus metrics, GET /openapi.json (and
+// /openapi.yaml) the API's OpenAPI 3.2 document, GET /docs a page that
+// renders it. It listens on :3000, or on the
 // port in $PORT, and shuts down gracefully on SIGINT or SIGTERM.
 package main
 
@@ -35,6 +37,7 @@ import (
 	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/metrics"
 	"github.com/rxsse/rxsse/observable/hub"
+	"github.com/rxsse/rxsse/openapi"
 	"github.com/rxsse/rxsse/transport"
 )
 
@@ -50,14 +53,15 @@ func (c pageController) Routes(r controller.Router) {
 	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(indexHTML)
-	})
-	r.Handle("GET /metrics", c.metrics)
+	}, transport.Summary("The chat page"))
+	r.Handle("GET /metrics", c.metrics, transport.Summary("Prometheus metrics"))
 }
 
 // app is the application's parts, so tests can reach the hub.
 type app struct {
 	hub     *hub.Hub
 	handler http.Handler
+	doc     *openapi.Document
 }
 
 // config is what differs between main and tests.
@@ -65,6 +69,15 @@ type config struct {
 	retry  time.Duration // the reconnection delay the streams ask for
 	logger *slog.Logger
 	hub    []hub.Option
+}
+
+// apiInfo is what the OpenAPI document says the API is.
+var apiInfo = openapi.Info{
+	Title:       "rxsse chat",
+	Version:     "1.0.0",
+	Description: "Chat rooms on a broadcast hub: post to a room, stream a room, resume with Last-Event-ID.",
+	License:     "MIT",
+	LicenseURL:  "https://opensource.org/licenses/MIT",
 }
 
 func newApp(cfg config) (*app, error) {
@@ -80,10 +93,20 @@ func newApp(cfg config) (*app, error) {
 		hub.WithObserver(rec),
 		hub.WithLogger(logger),
 	}, cfg.hub...)...)
+	controllers := []controller.Controller{
+		rooms.Controller{Broker: h, Retry: cmp.Or(cfg.retry, time.Second), Observer: rec},
+		pageController{metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})},
+	}
+	// The OpenAPI 3.2 document of the routes, served at /openapi.json,
+	// /openapi.yaml and, rendered, /docs.
+	doc, err := openapi.New(apiInfo, controller.Describe(controllers...)...)
+	if err != nil {
+		return nil, err
+	}
 	r := chi.NewRouter()
-	controller.Mount(r, rooms.Controller{Broker: h, Retry: cmp.Or(cfg.retry, time.Second), Observer: rec})
-	controller.Mount(r, pageController{metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
-	return &app{hub: h, handler: r}, nil
+	controller.Mount(r, controllers...)
+	controller.Mount(r, doc)
+	return &app{hub: h, handler: r, doc: doc}, nil
 }
 
 func main() {

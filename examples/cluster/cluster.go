@@ -122,6 +122,12 @@ func (in *instance) start(ctx context.Context) error {
 		nc.Close()
 		return err
 	}
+	h, err := newHandler(in, b, rec, reg)
+	if err != nil {
+		b.Close()
+		nc.Close()
+		return err
+	}
 	ln, err := net.Listen("tcp", in.addr)
 	if err != nil {
 		b.Close()
@@ -129,7 +135,6 @@ func (in *instance) start(ctx context.Context) error {
 		return err
 	}
 	in.addr = ln.Addr().String() // the port chosen, for ":0"
-	h := newHandler(in, b, rec, reg)
 	if cfg.wrap != nil {
 		h = cfg.wrap(in.name, h)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/metrics"
 	"github.com/rxsse/rxsse/observable/hub"
+	"github.com/rxsse/rxsse/openapi"
 )
 
 //go:embed index.html
@@ -100,14 +101,33 @@ func cors(next http.Handler) http.Handler {
 	})
 }
 
-// newHandler returns the routes of one instance; rec is its metrics.
-func newHandler(in *instance, b hub.Broker, rec *metrics.Recorder, reg *prometheus.Registry) http.Handler {
-	r := chi.NewRouter()
-	r.Use(cors)
+// apiInfo is what the OpenAPI document says the API is.
+var apiInfo = openapi.Info{
+	Title:       "rxsse cluster",
+	Version:     "1.0.0",
+	Description: "examples/chat's rooms on NATS JetStream, on several instances, and the demo's controls.",
+	License:     "MIT",
+	LicenseURL:  "https://opensource.org/licenses/MIT",
+}
+
+// newHandler returns the routes of one instance; rec is its metrics. It
+// serves the routes' OpenAPI document at /openapi.json (and .yaml) and
+// renders it at /docs.
+func newHandler(in *instance, b hub.Broker, rec *metrics.Recorder, reg *prometheus.Registry) (http.Handler, error) {
 	// The rooms are examples/chat's controller, unchanged: only the Broker
 	// differs. The page joins with ?history=1 to get a room's recent
 	// messages (hub.Oldest on the Broker: no gap event).
-	controller.Mount(r, rooms.Controller{Broker: b, Retry: in.c.cfg.retry, Observer: rec})
-	controller.Mount(r, clusterController{in: in, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
-	return r
+	controllers := []controller.Controller{
+		rooms.Controller{Broker: b, Retry: in.c.cfg.retry, Observer: rec},
+		clusterController{in: in, metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})},
+	}
+	doc, err := openapi.New(apiInfo, controller.Describe(controllers...)...)
+	if err != nil {
+		return nil, err
+	}
+	r := chi.NewRouter()
+	r.Use(cors)
+	controller.Mount(r, controllers...)
+	controller.Mount(r, doc)
+	return r, nil
 }

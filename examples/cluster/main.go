@@ -26,7 +26,9 @@
 // Besides the chat's routes (and GET /metrics, with the Broker's and the
 // streams' metrics), each instance serves GET /instances (the
 // instances and whether each is up) and POST /instances/{name}/stop and
-// /instances/{name}/start. It shuts down on SIGINT or SIGTERM.
+// /instances/{name}/start, and the routes' OpenAPI document at GET
+// /openapi.json (and /openapi.yaml), rendered at GET /docs. It shuts down
+// on SIGINT or SIGTERM.
 package main
 
 import (

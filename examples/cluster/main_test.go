@@ -13,9 +13,13 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rxsse/rxsse/controller"
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/examples/chat/rooms"
 	"github.com/rxsse/rxsse/observable/hub"
+	"github.com/rxsse/rxsse/openapi"
+	"github.com/rxsse/rxsse/openapi/openapitest"
+	"github.com/rxsse/rxsse/transport"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -73,6 +77,18 @@ type stream struct {
 	cancel context.CancelFunc
 	body   io.Closer
 	dec    *encoder.Decoder
+	check  func(encoder.Event, transport.EventType) error
+}
+
+// roomsCheck validates an event of the rooms' stream against the stream's
+// itemSchema in the OpenAPI document the instances serve.
+func roomsCheck(t *testing.T) func(encoder.Event, transport.EventType) error {
+	t.Helper()
+	doc, err := openapi.New(apiInfo, controller.Describe(rooms.Controller{})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openapitest.Check(t, doc.JSON(), http.MethodGet, "/rooms/{room}/events")
 }
 
 func open(t *testing.T, in *instance, room, lastEventID string) *stream {
@@ -98,7 +114,7 @@ func openURL(t *testing.T, url, lastEventID string) *stream {
 		cancel()
 		t.Fatalf("GET events: %d", resp.StatusCode)
 	}
-	s := &stream{t: t, cancel: cancel, body: resp.Body, dec: encoder.NewDecoder(resp.Body)}
+	s := &stream{t: t, cancel: cancel, body: resp.Body, dec: encoder.NewDecoder(resp.Body), check: roomsCheck(t)}
 	t.Cleanup(s.close)
 	return s
 }
@@ -106,6 +122,7 @@ func openURL(t *testing.T, url, lastEventID string) *stream {
 func (s *stream) close() { s.cancel(); s.body.Close() }
 
 // texts reads n events and returns "name: text" of each, or the gap's type.
+// Each event must match the stream's schema in the OpenAPI document.
 func (s *stream) texts(n int) (out []string, lastID string) {
 	s.t.Helper()
 	for range n {
@@ -114,6 +131,9 @@ func (s *stream) texts(n int) (out []string, lastID string) {
 			s.t.Fatalf("after %q: %v", out, err)
 		}
 		lastID = ev.LastEventID
+		if err := s.check(ev, transport.EventType{}); err != nil {
+			s.t.Errorf("event %+v: %v", ev, err)
+		}
 		if ev.Type == hub.GapEventType {
 			out = append(out, "gap")
 			continue
@@ -144,6 +164,16 @@ func TestAMessagePostedOnOneInstanceReachesAll(t *testing.T) {
 	join := openURL(t, b.url()+"/rooms/lobby/events?history=1", "")
 	if got, _ := join.texts(3); strings.Join(got, "|") != "alice: before anyone joined|"+want {
 		t.Errorf("joining shows %q", got)
+	}
+	// B serves the OpenAPI document of its routes.
+	doc, err := http.Get(b.url() + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Body.Close()
+	if d, _ := io.ReadAll(doc.Body); doc.StatusCode != http.StatusOK || !bytes.Contains(d, []byte(`"openapi": "3.2.0"`)) ||
+		!bytes.Contains(d, []byte(`"/instances/{name}/stop"`)) {
+		t.Errorf("GET /openapi.json: %d %.200s", doc.StatusCode, d)
 	}
 	// B's metrics count what its consumer delivered, whoever published, and
 	// no resume gap.

@@ -47,7 +47,7 @@ type greetings struct {
 func (*greetings) Prefix() string { return "/greetings" }
 
 func (g *greetings) Routes(r controller.Router) {
-	r.Sse("/{client}", g.stream, transport.WithRetry(50*time.Millisecond))
+	r.Sse("/{client}", g.stream, transport.WithRetry(50*time.Millisecond), transport.Emits[map[string]any]("greeting"))
 }
 
 // requests returns the Last-Event-ID each request of client carried.

@@ -36,8 +36,8 @@ var indexHTML []byte
 type appController struct{}
 
 func (c appController) Routes(r controller.Router) {
-	r.Get("/", c.index)  // @Get()
-	r.Sse("/sse", c.sse) // @Sse('sse')
+	r.Get("/", c.index)                                          // @Get()
+	r.Sse("/sse", c.sse, transport.Emits[map[string]string]("")) // @Sse('sse'), and what it sends
 }
 
 func (appController) index(w http.ResponseWriter, _ *http.Request) {

@@ -15,7 +15,10 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rxsse/rxsse/controller"
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/openapi"
+	"github.com/rxsse/rxsse/openapi/openapitest"
 	"github.com/rxsse/rxsse/transport"
 	"github.com/rxsse/rxsse/transport/ssetest"
 )
@@ -91,6 +94,33 @@ func TestTenVirtualSecondsOfStreamAreTenHelloEvents(t *testing.T) {
 		}
 	})
 	fast(t, began)
+}
+
+// Every event of /sse is of the type the route declares and matches the
+// route's schema in its OpenAPI document.
+func TestTheStreamSendsWhatItDeclares(t *testing.T) {
+	routes := controller.Describe(appController{})
+	doc, err := openapi.New(openapi.Info{Title: "hello", Version: "1.0.0"}, routes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decl transport.Declaration
+	for _, rt := range routes {
+		if rt.SSE {
+			decl = rt.Declared
+		}
+	}
+	check := openapitest.Check(t, doc.JSON(), http.MethodGet, "/sse")
+	synctest.Test(t, func(t *testing.T) {
+		srv := ssetest.NewServer(newRouter())
+		defer srv.Close()
+		st, err := srv.Get(t.Context(), "/sse", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ssetest.ExpectDeclared(t, st, decl, 3, check)
+	})
 }
 
 // A server shutdown ends an open stream at once, with no further event, and

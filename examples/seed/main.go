@@ -20,7 +20,7 @@ type AppController struct{}
 
 // Routes is the route table: one line per decorated method.
 func (c AppController) Routes(r controller.Router) {
-	r.Sse("/sse", c.Sse) // @Sse('sse')
+	r.Sse("/sse", c.Sse, transport.Emits[map[string]string]("")) // @Sse('sse'), and what it sends
 }
 
 // Sse sends {"hello":"world"} every second until the client leaves.

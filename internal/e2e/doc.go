@@ -28,6 +28,9 @@
 // machine, more under load), so prefer one stream carrying many cases over many calls. Call
 // the helpers from the test goroutine: they skip and fail t. Parallel tests may each run one.
 //
+// [Redocly] runs a third party's OpenAPI linter, npm @redocly/cli, on a document and returns its
+// problems, for the tests of the documents the openapi module builds.
+//
 // # What it needs, and when it skips
 //
 // The clients are node scripts in the repository's e2e/ directory (see e2e/README.md), run

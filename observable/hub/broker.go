@@ -67,6 +67,15 @@ const Oldest = "oldest"
 // the replay cannot rebuild.
 const GapEventType = "gap"
 
+// Gap is the data of the GapEventType event, as JSON. A route that streams
+// a broker's subscription declares the event for its documentation with
+// transport.Emits[hub.Gap](hub.GapEventType).
+type Gap struct {
+	// LastEventID is the id the client asked to resume from, cut to at
+	// most 128 bytes.
+	LastEventID string `json:"lastEventId"`
+}
+
 // Errors of Publish and Subscribe.
 var (
 	// ErrClosed is the error Publish returns after Close.

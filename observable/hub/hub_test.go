@@ -297,3 +297,18 @@ func TestTheGapEventHasGapEventType(t *testing.T) {
 		t.Errorf("the gap event's type is %q, want hub.GapEventType %q", ev.Type, hub.GapEventType)
 	}
 }
+
+// The gap event's data is a hub.Gap, the type routes declare it with: it
+// decodes with no unknown field and encodes back to the same bytes.
+func TestTheGapEventsDataIsAGap(t *testing.T) {
+	data := publish.Gap("e", 1, "4-x").Data.(json.RawMessage)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var gap hub.Gap
+	if err := dec.Decode(&gap); err != nil || gap.LastEventID != "4-x" {
+		t.Fatalf("decoding %s into a hub.Gap: %+v, %v", data, gap, err)
+	}
+	if again, _ := json.Marshal(gap); !bytes.Equal(again, data) {
+		t.Errorf("a hub.Gap encodes as %s, the gap event's data is %s", again, data)
+	}
+}

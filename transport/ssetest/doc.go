@@ -22,6 +22,10 @@
 //		})
 //	}
 //
+// ExpectDeclared checks every event of a stream against what the route
+// declares (transport.Emits): an event of another type, or data that is
+// not of the declared type, fails the test.
+//
 // Build observables inside the bubble (an observable built outside and
 // observed inside is a fatal error), and close the Server before the bubble
 // ends. Outside a bubble, NoLeaks checks that a test leaves no goroutine

@@ -38,6 +38,17 @@ type Message struct {
 	Text string `json:"text"`
 }
 
+// Posted is the answer to a post: the message's id in the room's stream.
+type Posted struct {
+	ID string `json:"id"`
+}
+
+// Join is the query of a room's stream. The route reads history's
+// presence, not its value: the page sends ?history=1.
+type Join struct {
+	History string `query:"history" doc:"when present (history=1) and there is no Last-Event-ID, start with the room's retained messages"`
+}
+
 // Controller serves the rooms: a room is a topic of the Broker.
 type Controller struct {
 	// Broker carries the rooms' messages.
@@ -53,10 +64,18 @@ func (Controller) Prefix() string { return "/rooms/{room}" }
 
 // Routes declares the rooms' routes.
 func (c Controller) Routes(r controller.Router) {
-	r.Post("/messages", c.post)
+	r.Post("/messages", c.post, transport.Summary("Post a message to a room"),
+		transport.Body[Message](), transport.Returns[Posted](http.StatusCreated),
+		transport.Errors(http.StatusBadRequest, http.StatusNotFound, http.StatusServiceUnavailable))
 	// The Broker's events carry their own ids, which the transport keeps:
-	// a browser resumes from them with Last-Event-ID.
-	r.SseE("/events", c.events, transport.WithRetry(c.Retry), transport.WithObserver(c.Observer))
+	// a browser resumes from them with Last-Event-ID. The declarations
+	// document the route (GET /openapi.json) and let tests check what it
+	// sends: messages, and the gap event of a resume the Broker cannot
+	// serve.
+	r.SseE("/events", c.events, transport.WithRetry(c.Retry), transport.WithObserver(c.Observer),
+		transport.Summary("Stream a room's messages"),
+		transport.Emits[Message](""), transport.Emits[hub.Gap](hub.GapEventType),
+		transport.Query[Join](), transport.Errors(http.StatusNotFound))
 }
 
 // errNoRoom answers a room name that is not one.
