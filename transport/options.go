@@ -47,6 +47,7 @@ type config struct {
 	interceptors []Interceptor
 	logger       *slog.Logger
 	observer     Observer
+	park         bool // see WithParking
 }
 
 func newConfig(opts []Option) config {
