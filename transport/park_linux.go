@@ -153,17 +153,17 @@ type parkedConn struct {
 	gen     int32 // tells a reused fd number's events apart in the pool
 	chunked bool
 
-	mu          sync.Mutex
-	out         []byte // accepted for the client, not written yet: the socket is full
-	outEvents   int    // events in out, for the observer
-	outBytes    int    // their bytes, as net/http would count them
-	closing     bool   // the response has ended: close once out is written
-	broken      bool   // a write failed: nothing more is written
-	ended       bool
-	beat        *time.Timer
-	stalled     *time.Timer // armed while out is not empty
-	stops       []func() bool
-	ready       <-chan struct{} // what it waits on in the pool; guarded by parkPool.mu
+	mu        sync.Mutex
+	out       []byte // accepted for the client, not written yet: the socket is full
+	outEvents int    // events in out, for the observer
+	outBytes  int    // their bytes, as net/http would count them
+	closing   bool   // the response has ended: close once out is written
+	broken    bool   // a write failed: nothing more is written
+	ended     bool
+	beat      *time.Timer
+	stalled   *time.Timer // armed while out is not empty
+	stops     []func() bool
+	ready     <-chan struct{} // what it waits on in the pool; guarded by parkPool.mu
 }
 
 // parkEncoders lend parked streams an encoder while they encode: the
@@ -713,4 +713,11 @@ func writev(fd int, head, body []byte, tail string) (int, error) {
 		}
 		return 0, e
 	}
+}
+
+// parkedStreams returns how many streams the pool holds.
+func parkedStreams() int {
+	parkPool.mu.Lock()
+	defer parkPool.mu.Unlock()
+	return parkPool.n
 }
