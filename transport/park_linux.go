@@ -174,18 +174,27 @@ var parkEncoders = sync.Pool{New: func() any { return &streamEncoder{Encoder: en
 // waits in the pool for more; it stops while the socket is full. The
 // caller holds c.mu.
 func (c *parkedConn) pump() {
+	if ready := c.drain(); ready != nil {
+		parkPool.watch(c, ready)
+	}
+}
+
+// drain writes what the subscription has ready until it is caught up, and
+// returns the channel to wait on then; nil when it stopped for another
+// reason (the socket is full, the stream ended). The caller holds c.mu.
+func (c *parkedConn) drain() <-chan struct{} {
 	s, f := c.s, c.f
 	s.enc = parkEncoders.Get().(*streamEncoder)
 	defer func() { parkEncoders.Put(s.enc); s.enc = nil }()
 	for !c.ended && len(c.out) == 0 && !c.closing {
 		if !s.take(f) {
 			c.finish()
-			return
+			return nil
 		}
 		if len(s.buf) > 0 {
 			if !s.flush() {
 				c.end()
-				return
+				return nil
 			}
 			continue
 		}
@@ -196,9 +205,9 @@ func (c *parkedConn) pump() {
 			f.held, f.state, f.has = it, st, true
 			continue
 		}
-		parkPool.watch(c, ready)
-		return
+		return ready
 	}
+	return nil
 }
 
 // flush writes the stream's buffer as one chunk, without blocking: what the
@@ -598,29 +607,66 @@ func (p *pool) await(ready <-chan struct{}, w *waiter) {
 func pumpAll(conns []*parkedConn) {
 	workers := min(runtime.GOMAXPROCS(0), (len(conns)+spread-1)/spread)
 	if workers <= 1 {
-		for _, c := range conns {
-			c.wake()
-		}
+		pumpPart(conns)
 		return
 	}
 	var wg sync.WaitGroup
 	per := (len(conns) + workers - 1) / workers
 	for i := 0; i < len(conns); i += per {
 		part := conns[i:min(i+per, len(conns))]
-		wg.Go(func() {
-			for _, c := range part {
-				c.wake()
-			}
-		})
+		wg.Go(func() { pumpPart(part) })
 	}
 	wg.Wait()
 }
 
-// wake pumps c: its subscription may have something.
-func (c *parkedConn) wake() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pump()
+// pumpPart pumps conns, then makes those that caught up wait, all at once:
+// one lock of the pool for the lot.
+func pumpPart(conns []*parkedConn) {
+	waits := make([]waiting, 0, len(conns))
+	for _, c := range conns {
+		c.mu.Lock()
+		if ready := c.drain(); ready != nil {
+			waits = append(waits, waiting{c, ready})
+		}
+		c.mu.Unlock()
+	}
+	parkPool.watchAll(waits)
+}
+
+// waiting is a stream and the channel it waits on.
+type waiting struct {
+	c     *parkedConn
+	ready <-chan struct{}
+}
+
+// watchAll makes each stream wait on its channel. A stream may have ended
+// or been pumped again since it returned its channel: an ended one is
+// left out, and a stale channel costs at most one more pump.
+func (p *pool) watchAll(waits []waiting) {
+	if len(waits) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var last <-chan struct{}
+	var w *waiter
+	for _, x := range waits {
+		c := x.c
+		if c.fd < 0 {
+			continue
+		}
+		p.unwatch(c)
+		if x.ready != last || w == nil || p.waits[x.ready] != w {
+			last = x.ready
+			if w = p.waits[x.ready]; w == nil {
+				w = &waiter{conns: make(map[*parkedConn]struct{}, len(waits)), stop: make(chan struct{})}
+				p.waits[x.ready] = w
+				go p.await(x.ready, w)
+			}
+		}
+		w.conns[c] = struct{}{}
+		c.ready = x.ready
+	}
 }
 
 // loop is the epoll loop: it ends streams whose client hung up and writes
