@@ -56,7 +56,8 @@ func (c Controller) Routes(r controller.Router) {
 	r.Post("/messages", c.post)
 	// The Broker's events carry their own ids, which the transport keeps:
 	// a browser resumes from them with Last-Event-ID.
-	r.SseE("/events", c.events, transport.WithRetry(c.Retry), transport.WithObserver(c.Observer))
+	r.SseE("/events", c.events, transport.WithRetry(c.Retry), transport.WithObserver(c.Observer),
+		transport.WithParking(true)) // a broadcast route: idle subscribers park
 }
 
 // errNoRoom answers a room name that is not one.
