@@ -46,11 +46,6 @@ type parking struct {
 	conn   *parkedConn // set once parked
 }
 
-// parkObserver is the optional method of an Observer told of parking.
-type parkObserver interface {
-	StreamParked(r *http.Request)
-}
-
 // parkTestHook, if set, is called (on the pool's side) when a stream has
 // parked.
 var parkTestHook func(r *http.Request)
@@ -100,17 +95,4 @@ const netHTTPResponse = "*http.response"
 func ownWriter(w http.ResponseWriter) bool {
 	t := reflect.TypeOf(w)
 	return t.String() == netHTTPResponse && t.Elem().PkgPath() == "net/http"
-}
-
-// chunkedResponse reports whether net/http framed the response as chunked
-// (HTTP/1.1 and no length: what a stream's response is) rather than
-// delimited by the connection's close (HTTP/1.0). It is false, with ok
-// false, for a response whose framing cannot be told: the stream then
-// does not park.
-func (s *stream) chunkedResponse() (chunked, ok bool) {
-	h := s.w.Header()
-	if h.Get("Content-Length") != "" || h.Get("Transfer-Encoding") != "" {
-		return false, false
-	}
-	return s.r.ProtoAtLeast(1, 1), true
 }

@@ -111,6 +111,24 @@ func (s *stream) tryPark(f feed) bool {
 	return true
 }
 
+// parkObserver is the optional method of an Observer told of parking.
+type parkObserver interface {
+	StreamParked(r *http.Request)
+}
+
+// chunkedResponse reports whether net/http framed the response as chunked
+// (HTTP/1.1 and no length: what a stream's response is) rather than
+// delimited by the connection's close (HTTP/1.0). It is false, with ok
+// false, for a response whose framing cannot be told: the stream then
+// does not park.
+func (s *stream) chunkedResponse() (chunked, ok bool) {
+	h := s.w.Header()
+	if h.Get("Content-Length") != "" || h.Get("Transfer-Encoding") != "" {
+		return false, false
+	}
+	return s.r.ProtoAtLeast(1, 1), true
+}
+
 // dupConn returns a duplicate of conn's socket, close-on-exec and, as the
 // original, non-blocking.
 func dupConn(conn any) (int, error) {
