@@ -641,7 +641,13 @@ func pumpAll(conns []*parkedConn) {
 // one lock of the pool for the lot.
 func pumpPart(conns []*parkedConn) {
 	waits := make([]waiting, 0, len(conns))
-	for _, c := range conns {
+	for i, c := range conns {
+		if i%spread == spread-1 {
+			// A long wake-up runs on few goroutines: let the others
+			// (new connections, their headers) have their turn, as they
+			// would among one goroutine per stream.
+			runtime.Gosched()
+		}
 		c.mu.Lock()
 		if ready := c.drain(); ready != nil {
 			waits = append(waits, waiting{c, ready})

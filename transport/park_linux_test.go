@@ -445,3 +445,36 @@ func plain(h http.Handler) (*httptest.Server, *http.Client) {
 	ts := httptest.NewServer(h)
 	return ts, ts.Client()
 }
+
+func TestAParkedStreamThatFallsBehindTheLagBoundIsCutToReconnect(t *testing.T) {
+	parked := parkings(t)
+	ends := newHubEnds()
+	h := hub.New(hub.WithBuffer(8), hub.WithReplayCount(16), hub.WithObserver(ends))
+	defer h.Close()
+	ts := httptest.NewServer(broadcast(h, transport.WithWriteTimeout(time.Minute)))
+	defer ts.Close()
+
+	resp, _ := client(t, ts.URL, "")
+	waitParked(t, parked)
+	// The client reads nothing while far more than the lag bound is
+	// published: its socket fills, the stream stops reading the hub.
+	big := strings.Repeat("x", 64<<10)
+	for range 200 {
+		if _, err := h.Publish(context.Background(), encoder.MessageEvent{Data: big}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// It reads again: the socket drains, the stream reads on, finds
+	// itself cut off and ends as a completed stream does, without an
+	// error frame, for the client to reconnect with Last-Event-ID.
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "event: error") {
+		t.Fatal("an error frame")
+	}
+	if r := ends.wait(t); r != hub.EndCutOff {
+		t.Fatalf("ended %q, want %q", r, hub.EndCutOff)
+	}
+}
