@@ -56,10 +56,12 @@ func (s *stream) tryPark(f feed) bool {
 	if err == nil && rw.Writer.Buffered() > 0 {
 		err = rw.Writer.Flush()
 	}
-	var fd int
+	fd := -1
 	if err == nil {
 		fd, err = dupConn(conn)
-		_ = conn.Close() // the dup holds the socket; Go's poller lets go of it
+	}
+	if conn != nil {
+		_ = conn.Close() // the dup, if any, holds the socket; Go's poller lets go of it
 	}
 	if err != nil {
 		s.mu.Unlock()
