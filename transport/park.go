@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"reflect"
+	"sync"
 
 	"github.com/rxsse/rxsse/observable"
 )
@@ -95,4 +96,49 @@ const netHTTPResponse = "*http.response"
 func ownWriter(w http.ResponseWriter) bool {
 	t := reflect.TypeOf(w)
 	return t.String() == netHTTPResponse && t.Elem().PkgPath() == "net/http"
+}
+
+// parkedKey keys, in a server's shutdown signal, the set of the streams
+// parked under it, which Serve waits for.
+type parkedKey struct{}
+
+// parkedSet counts parked streams.
+type parkedSet struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n comes down to 0, if someone waits
+}
+
+func withParked(ctx context.Context) context.Context {
+	return context.WithValue(ctx, parkedKey{}, &parkedSet{})
+}
+
+// parkedUnder returns the set of the streams parked under the shutdown
+// signal sd, or nil.
+func parkedUnder(sd context.Context) *parkedSet {
+	set, _ := sd.Value(parkedKey{}).(*parkedSet)
+	return set
+}
+
+// waitParked waits until the streams parked under the shutdown signal sd
+// have ended, or ctx is done.
+func waitParked(ctx, sd context.Context) {
+	set := parkedUnder(sd)
+	if set == nil {
+		return
+	}
+	set.mu.Lock()
+	if set.n == 0 {
+		set.mu.Unlock()
+		return
+	}
+	if set.zero == nil {
+		set.zero = make(chan struct{})
+	}
+	zero := set.zero
+	set.mu.Unlock()
+	select {
+	case <-zero:
+	case <-ctx.Done():
+	}
 }

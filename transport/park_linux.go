@@ -90,6 +90,9 @@ func (s *stream) tryPark(f feed) bool {
 	c.stops = append(c.stops, context.AfterFunc(p.ctx, c.cancelled))
 	if sd := shutdownSignal(s.r); sd != nil {
 		c.stops = append(c.stops, context.AfterFunc(sd, func() { p.cancel(errShutdown) }))
+		if c.under = parkedUnder(sd); c.under != nil {
+			c.under.add()
+		}
 	}
 	if hb := s.cfg.heartbeat; hb > 0 {
 		c.beat = time.AfterFunc(max(hb-time.Since(s.lastWrite), 0), c.heartbeat)
@@ -184,6 +187,22 @@ type parkedConn struct {
 	stalled   *time.Timer // armed while out is not empty
 	stops     []func() bool
 	ready     <-chan struct{} // what it waits on in the pool; guarded by parkPool.mu
+	under     *parkedSet      // its server's parked streams, or nil
+}
+
+func (p *parkedSet) add() {
+	p.mu.Lock()
+	p.n++
+	p.mu.Unlock()
+}
+
+func (p *parkedSet) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n--; p.n == 0 && p.zero != nil {
+		close(p.zero)
+		p.zero = nil
+	}
 }
 
 // parkEncoders lend parked streams an encoder while they encode: the
@@ -457,6 +476,9 @@ func (c *parkedConn) end() {
 	c.out = nil
 	if s.cfg.observer != nil {
 		s.cfg.observer.StreamClosed(s.r)
+	}
+	if c.under != nil {
+		c.under.done() // last: Serve returns once its parked streams are closed and told
 	}
 	if s.logs(slog.LevelDebug) {
 		s.log(slog.LevelDebug, "sse: parked stream closed", "cause", context.Cause(s.ctx), "events", s.events)

@@ -336,6 +336,13 @@ func TestShutdownEndsParkedStreamsAtOnce(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
+	// Serve returned after the parked stream was closed.
+	obs.mu.Lock()
+	closed := obs.closed
+	obs.mu.Unlock()
+	if closed != 1 {
+		t.Fatalf("Serve returned with %d of 1 parked streams closed", closed)
+	}
 	// The start block, then the end of the chunked body: a clean EOF.
 	if rest, err := io.ReadAll(resp.Body); err != nil || !strings.HasPrefix(string(rest), "\nid: ") {
 		t.Fatalf("after shutdown: %q, %v", rest, err)
