@@ -485,3 +485,31 @@ func TestAParkedStreamThatFallsBehindTheLagBoundIsCutToReconnect(t *testing.T) {
 		t.Fatalf("ended %q, want %q", r, hub.EndCutOff)
 	}
 }
+
+func TestAParkedStreamSkipsAnEventOverTheSizeCap(t *testing.T) {
+	parked := parkings(t)
+	h := hub.New()
+	defer h.Close()
+	ts := httptest.NewServer(broadcast(h, transport.WithMaxEventSize(64)))
+	defer ts.Close()
+
+	resp, _ := client(t, ts.URL, "")
+	waitParked(t, parked)
+	big := publish(t, h, strings.Repeat("x", 100))
+	small := publish(t, h, "small")
+	// In the skipped event's place, its id and why; then the stream goes
+	// on.
+	want := []string{"id: " + big, ": event skipped: ", "", "id: " + small, "data: small", ""}
+	lines := bufio.NewScanner(resp.Body)
+	for lines.Scan() && lines.Text() != "id: "+big {
+	}
+	got := []string{"id: " + big}
+	for len(got) < len(want) && lines.Scan() {
+		got = append(got, lines.Text())
+	}
+	for i := range want {
+		if i >= len(got) || !strings.HasPrefix(got[i], want[i]) || (want[i] == "" && got[i] != "") {
+			t.Fatalf("lines %q, want %q", got, want)
+		}
+	}
+}
