@@ -87,9 +87,14 @@ func (s *stream) tryPark(f feed) bool {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stops = append(c.stops, context.AfterFunc(p.ctx, c.cancelled))
+	// Nothing but the pool and a shutdown cancels the stream's context now
+	// (the goroutine's shutdown watch, until it stops, cancels it for the
+	// same shutdown): only the shutdown is watched.
 	if sd := shutdownSignal(s.r); sd != nil {
-		c.stops = append(c.stops, context.AfterFunc(sd, func() { p.cancel(errShutdown) }))
+		c.unwatchShutdown = context.AfterFunc(sd, func() {
+			p.cancel(errShutdown)
+			c.cancelled()
+		})
 		if c.under = parkedUnder(sd); c.under != nil {
 			c.under.add()
 		}
@@ -176,18 +181,18 @@ type parkedConn struct {
 	gen     int32 // tells a reused fd number's events apart in the pool
 	chunked bool
 
-	mu        sync.Mutex
-	out       []byte // accepted for the client, not written yet: the socket is full
-	outEvents int    // events in out, for the observer
-	outBytes  int    // their bytes, as net/http would count them
-	closing   bool   // the response has ended: close once out is written
-	broken    bool   // a write failed: nothing more is written
-	ended     bool
-	beat      *time.Timer
-	stalled   *time.Timer // armed while out is not empty
-	stops     []func() bool
-	ready     <-chan struct{} // what it waits on in the pool; guarded by parkPool.mu
-	under     *parkedSet      // its server's parked streams, or nil
+	mu              sync.Mutex
+	out             []byte // accepted for the client, not written yet: the socket is full
+	outEvents       int    // events in out, for the observer
+	outBytes        int    // their bytes, as net/http would count them
+	closing         bool   // the response has ended: close once out is written
+	broken          bool   // a write failed: nothing more is written
+	ended           bool
+	beat            *time.Timer
+	stalled         *time.Timer     // armed while out is not empty
+	unwatchShutdown func() bool     // or nil
+	ready           <-chan struct{} // what it waits on in the pool; guarded by parkPool.mu
+	under           *parkedSet      // its server's parked streams, or nil
 }
 
 func (p *parkedSet) add() {
@@ -432,9 +437,9 @@ func (c *parkedConn) hangUp() {
 	c.end()
 }
 
-// cancelled ends the stream when its context ends: a shutdown (the end of
-// the body is then written if the socket takes it at once, as the goroutine
-// path gives it a short grace) or the client leaving.
+// cancelled ends the stream for a shutdown: the end of the body is written
+// if the socket takes it at once, as the goroutine path gives it a short
+// grace.
 func (c *parkedConn) cancelled() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -459,8 +464,8 @@ func (c *parkedConn) end() {
 	}
 	c.ended = true
 	s := c.s
-	for _, stop := range c.stops {
-		stop()
+	if c.unwatchShutdown != nil {
+		c.unwatchShutdown()
 	}
 	s.cancel(nil)
 	if c.beat != nil {
