@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -511,5 +512,41 @@ func TestAParkedStreamSkipsAnEventOverTheSizeCap(t *testing.T) {
 		if i >= len(got) || !strings.HasPrefix(got[i], want[i]) || (want[i] == "" && got[i] != "") {
 			t.Fatalf("lines %q, want %q", got, want)
 		}
+	}
+}
+
+func TestParkedStreamsHoldNoGoroutine(t *testing.T) {
+	parked := parkings(t)
+	h := hub.New()
+	defer h.Close()
+	ts := httptest.NewServer(broadcast(h))
+	defer ts.Close()
+	base := runtime.NumGoroutine()
+
+	// Raw clients: no goroutine of their own.
+	const n = 50
+	for range n {
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		waitParked(t, parked)
+	}
+	// net/http's connection goroutines return just after the handlers
+	// have: wait for them, and for no more than the pool's own (its epoll
+	// loop, one waiter for the hub's one channel).
+	deadline := time.Now().Add(patience)
+	for runtime.NumGoroutine() > base+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines for %d parked streams (%d before)", runtime.NumGoroutine(), n, base)
+		}
+		runtime.Gosched()
+	}
+	if got := transport.ParkedStreams(); got != n {
+		t.Fatalf("%d parked, want %d", got, n)
 	}
 }
