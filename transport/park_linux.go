@@ -189,7 +189,8 @@ type parkedConn struct {
 	broken          bool   // a write failed: nothing more is written
 	ended           bool
 	beat            *time.Timer
-	stalled         *time.Timer     // armed while out is not empty
+	stalled         *time.Timer     // the write timeout, armed while out is not empty
+	stalling        bool            // stalled is armed
 	unwatchShutdown func() bool     // or nil
 	ready           <-chan struct{} // what it waits on in the pool; guarded by parkPool.mu
 	under           *parkedSet      // its server's parked streams, or nil
@@ -307,7 +308,7 @@ func (c *parkedConn) flush() bool {
 	}
 	c.out, c.outEvents, c.outBytes = rest, events, n
 	s.release()
-	return c.waitWritable(true)
+	return c.waitWritable()
 }
 
 // finish ends the response of a stream that ended on its own (completed,
@@ -344,14 +345,15 @@ func (c *parkedConn) writable() {
 	}
 	c.out = c.out[w:]
 	if len(c.out) > 0 {
-		if !c.waitWritable(false) {
+		if !c.waitWritable() {
 			c.end()
 		}
 		return
 	}
 	c.out = nil
-	if c.stalled != nil {
+	if c.stalling {
 		c.stalled.Stop()
+		c.stalling = false
 	}
 	if c.outBytes > 0 && c.s.cfg.observer != nil {
 		c.s.cfg.observer.EventsWritten(c.s.r, c.outEvents, c.outBytes)
@@ -369,18 +371,19 @@ func (c *parkedConn) writable() {
 	c.pump()
 }
 
-// waitWritable asks the pool to call writable when the socket has room
-// and, for a write that starts waiting (arm), arms the write timeout: what
-// was accepted must be written within it, however slowly it progresses, as
-// a write on the goroutine path must finish before its deadline. The
-// caller holds c.mu.
-func (c *parkedConn) waitWritable(arm bool) bool {
+// waitWritable asks the pool to call writable when the socket has room,
+// and arms the write timeout unless it runs: what was accepted must be
+// written within it from when the socket first refused it, however slowly
+// it then progresses, as a write on the goroutine path must finish before
+// its deadline. The caller holds c.mu.
+func (c *parkedConn) waitWritable() bool {
 	if err := parkPool.interest(c, true); err != nil {
 		c.broken = true
 		c.s.writeFailed(err)
 		return false
 	}
-	if wt := c.s.cfg.writeTimeout; wt > 0 && arm {
+	if wt := c.s.cfg.writeTimeout; wt > 0 && !c.stalling {
+		c.stalling = true
 		if c.stalled == nil {
 			c.stalled = time.AfterFunc(wt, c.timedOut)
 		} else {
