@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -654,37 +655,57 @@ func (p *pool) await(ready <-chan struct{}, w *waiter) {
 }
 
 // pumpAll pumps conns, sharing them among up to GOMAXPROCS goroutines.
+// They take small batches from a shared index rather than a fixed share
+// each, so that when the system deschedules one of them the others do its
+// part, as the runtime's work stealing does for a goroutine per stream.
 func pumpAll(conns []*parkedConn) {
 	workers := min(runtime.GOMAXPROCS(0), (len(conns)+spread-1)/spread)
 	if workers <= 1 {
-		pumpPart(conns)
+		pumpPart(conns, nil)
 		return
 	}
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	per := (len(conns) + workers - 1) / workers
-	for i := 0; i < len(conns); i += per {
-		part := conns[i:min(i+per, len(conns))]
-		wg.Go(func() { pumpPart(part) })
+	for range workers - 1 {
+		wg.Go(func() { pumpPart(conns, &next) })
 	}
+	pumpPart(conns, &next)
 	wg.Wait()
 }
 
-// pumpPart pumps conns, then makes those that caught up wait, all at once:
-// one lock of the pool for the lot.
-func pumpPart(conns []*parkedConn) {
-	waits := make([]waiting, 0, len(conns))
-	for i, c := range conns {
-		if i%spread == spread-1 {
-			// A long wake-up runs on few goroutines: let the others
-			// (new connections, their headers) have their turn, as they
-			// would among one goroutine per stream.
-			runtime.Gosched()
+// batch is how many streams a goroutine of pumpAll takes at a time.
+const batch = 16
+
+// pumpPart pumps conns (those it takes from next, if not nil), then makes
+// those that caught up wait, all at once: one lock of the pool for the
+// lot.
+func pumpPart(conns []*parkedConn, next *atomic.Int64) {
+	waits := make([]waiting, 0, min(len(conns), 2*spread))
+	done := 0
+	for i := 0; i < len(conns); {
+		part := conns[i:]
+		if next != nil {
+			i = int(next.Add(batch)) - batch
+			if i >= len(conns) {
+				break
+			}
+			part = conns[i:min(i+batch, len(conns))]
+		} else {
+			i = len(conns)
 		}
-		c.mu.Lock()
-		if ready := c.drain(); ready != nil {
-			waits = append(waits, waiting{c, ready})
+		for _, c := range part {
+			if done++; done%spread == 0 {
+				// A long wake-up runs on few goroutines: let the others
+				// (new connections, their headers) have their turn, as
+				// they would among one goroutine per stream.
+				runtime.Gosched()
+			}
+			c.mu.Lock()
+			if ready := c.drain(); ready != nil {
+				waits = append(waits, waiting{c, ready})
+			}
+			c.mu.Unlock()
 		}
-		c.mu.Unlock()
 	}
 	parkPool.watchAll(waits)
 }

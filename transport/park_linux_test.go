@@ -550,3 +550,42 @@ func TestParkedStreamsHoldNoGoroutine(t *testing.T) {
 		t.Fatalf("%d parked, want %d", got, n)
 	}
 }
+
+func TestAWakeUpOfManyParkedStreamsReachesEveryOne(t *testing.T) {
+	parked := parkings(t)
+	h := hub.New()
+	defer h.Close()
+	ts := httptest.NewServer(broadcast(h))
+	defer ts.Close()
+
+	// More than one goroutine's share of a wake-up.
+	const n = 700
+	readers := make([]*bufio.Reader, n)
+	for i := range readers {
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		readers[i] = bufio.NewReader(conn)
+		waitParked(t, parked)
+	}
+	for round := range 3 {
+		data := strings.Repeat("x", round+1)
+		publish(t, h, data)
+		for i, br := range readers {
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					t.Fatalf("round %d, client %d: %v", round, i, err)
+				}
+				if line == "data: "+data+"\n" {
+					break
+				}
+			}
+		}
+	}
+}
