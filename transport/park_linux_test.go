@@ -31,6 +31,15 @@ const patience = 10 * time.Second
 // that parks while the test runs.
 func parkings(t *testing.T) <-chan *http.Request {
 	t.Helper()
+	// The pool is the process's: streams an earlier test hung up on may
+	// still be ending.
+	deadline := time.Now().Add(patience)
+	for transport.ParkedStreams() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams of earlier tests still parked", transport.ParkedStreams())
+		}
+		runtime.Gosched()
+	}
 	ch := make(chan *http.Request, 64)
 	t.Cleanup(transport.SetParkHook(func(r *http.Request) { ch <- r }))
 	return ch
