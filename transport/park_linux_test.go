@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/encoder"
@@ -596,5 +598,42 @@ func TestAWakeUpOfManyParkedStreamsReachesEveryOne(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestOnAChiRouterAStreamParksUnlessMiddlewareWrapsTheWriter(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		use    []func(http.Handler) http.Handler
+		parked bool
+	}{
+		{name: "a router, middleware that does not wrap", use: []func(http.Handler) http.Handler{middleware.RequestID, middleware.Recoverer}, parked: true},
+		{name: "behind chi's Logger, which wraps to count bytes", use: []func(http.Handler) http.Handler{middleware.Logger}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			parked := parkings(t)
+			h := hub.New()
+			defer h.Close()
+			r := chi.NewRouter()
+			r.Use(tt.use...)
+			r.Method(http.MethodGet, "/events", broadcast(h))
+			ts := httptest.NewServer(r)
+			defer ts.Close()
+
+			resp, dec := client(t, ts.URL+"/events", "")
+			defer resp.Body.Close() // before ts.Close, which waits for a stream on its goroutine
+			id := publish(t, h, "x")
+			expect(t, dec, "x", id)
+			select {
+			case <-parked:
+				if !tt.parked {
+					t.Fatal("parked")
+				}
+			default:
+				if tt.parked {
+					t.Fatal("not parked")
+				}
+			}
+		})
 	}
 }
