@@ -137,6 +137,19 @@
 // Streams shared by many clients should go through the hub (package
 // observable/hub), which never lets one slow client hold the others.
 //
+// # Parked streams
+//
+// WithParking(true), for broadcast routes, lets a stream that has caught up
+// leave its goroutine: on Linux, an HTTP/1.x stream of a pulled source (a
+// hub.Broker's subscription) served through net/http's own ResponseWriter
+// is taken over from net/http and parked on a process-wide epoll pool,
+// which writes its next events, heartbeats and end with non-blocking
+// writes, cuts it at the write timeout when its socket stays full, and ends
+// it when the client hangs up or the server shuts down (Serve,
+// CancelOnShutdown). An idle parked stream costs about 7 KB instead of
+// about 27 KB. Everything else (HTTP/2, TLS, a wrapping middleware, other
+// systems) stays on its goroutine. See docs/transport.md.
+//
 // # Shutdown
 //
 // Serve serves until its context is done, then shuts down: SSE streams end

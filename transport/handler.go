@@ -149,6 +149,8 @@ type stream struct {
 	// deadline is the write deadline armed on an HTTP/1.x connection,
 	// which keeps it between writes (see write).
 	deadline time.Time
+	// park is set when the stream may park (see park.go).
+	park *parking
 
 	mu       sync.Mutex // guards the fields below, shared with shutdown
 	writing  bool       // a write to the connection is under way
@@ -190,8 +192,8 @@ func (s *stream) serve(source func(*http.Request) (rxgo.Observable, error)) {
 		s.log(slog.LevelDebug, "sse: stream opened", "last_event_id", clip(LastEventID(s.r)))
 	}
 	if src, ok := obs.(pulled); ok {
-		it := src.Pull(ctx)
-		defer it.Close()
+		it := src.Pull(s.parkContext(ctx)) // ctx, or one that outlives ServeHTTP if the stream may park
+		defer s.closeUnlessParked(it)
 		// Asked before the first Next: it is where the subscription started.
 		s.startID = it.StartID()
 		s.run(&pullFeed{it: it})
@@ -315,6 +317,9 @@ func (s *stream) run(f feed) {
 				return
 			}
 			continue
+		}
+		if s.park != nil && s.tryPark(f) {
+			return // caught up and parked: the pool serves it now (park_linux.go)
 		}
 		switch f.wait(s.ctx.Done(), beat) {
 		case waitDone:
@@ -553,6 +558,9 @@ func (s *stream) appendStart() {
 // flush writes the pending buffer to the connection and flushes it. It
 // reports whether the connection is healthy.
 func (s *stream) flush() bool {
+	if s.isParked() {
+		return s.park.conn.flush()
+	}
 	if err := s.write(); err != nil {
 		s.writeFailed(err)
 		return false
@@ -652,6 +660,9 @@ func (s *stream) shutdown() {
 
 // end runs as ServeHTTP returns.
 func (s *stream) end() {
+	if s.isParked() {
+		return // the pool ends it
+	}
 	s.mu.Lock()
 	s.exited = true
 	shutting := s.shutting

@@ -48,6 +48,7 @@ type config struct {
 	logger       *slog.Logger
 	observer     Observer
 	decl         Declaration // what the route declares, for documentation only
+	park         bool        // see WithParking
 }
 
 func newConfig(opts []Option) config {

@@ -47,8 +47,12 @@ type shutdownKey struct{}
 //	srv := &http.Server{Addr: ":3000", Handler: r,
 //		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 //	transport.CancelOnShutdown(srv)
-func CancelOnShutdown(srv *http.Server) {
-	ctx, cancel := context.WithCancel(context.Background())
+func CancelOnShutdown(srv *http.Server) { cancelOnShutdown(srv) }
+
+// cancelOnShutdown is CancelOnShutdown; it returns the shutdown signal,
+// which also counts the streams parked under it (see park.go).
+func cancelOnShutdown(srv *http.Server) context.Context {
+	ctx, cancel := context.WithCancel(withParked(context.Background()))
 	base := srv.BaseContext
 	srv.BaseContext = func(l net.Listener) context.Context {
 		parent := context.Background()
@@ -61,6 +65,7 @@ func CancelOnShutdown(srv *http.Server) {
 		return context.WithValue(parent, shutdownKey{}, ctx)
 	}
 	srv.RegisterOnShutdown(cancel)
+	return ctx
 }
 
 // shutdownSignal returns the context that is cancelled when the server
@@ -101,7 +106,7 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 			srv.IdleTimeout = idleTimeout
 		}
 	}
-	CancelOnShutdown(srv)
+	sd := cancelOnShutdown(srv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -115,6 +120,7 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	err := srv.Shutdown(grace)
+	waitParked(grace, sd) // Shutdown does not see them: they end at once, but on the pool's goroutines
 	if err != nil {
 		_ = srv.Close()
 		err = fmt.Errorf("transport: shutdown: %w", err)

@@ -42,8 +42,17 @@ type tick struct {
 	Seq uint64 `json:"seq"`
 }
 
+// Tick is the period of the shared fan-out tick, 100 ms; the benchmark's
+// idle runs set a longer one before New.
+var Tick = 100 * time.Millisecond
+
+// Parking is what the /fanout route passes to transport.WithParking: on, as
+// the README teaches for a broadcast route; the benchmark turns it off to
+// measure the goroutine path.
+var Parking = true
+
 // App is the benchmark's controller. Its broker carries one tick every
-// 100 ms.
+// Tick.
 type App struct {
 	ticks hub.Broker
 	stop  context.CancelFunc
@@ -55,7 +64,7 @@ type App struct {
 func New() *App { return NewWithBroker(hub.New(), true) }
 
 // NewWithBroker starts the app on broker, which Close closes. With publish
-// it publishes the tick every 100 ms through broker; instances sharing one
+// it publishes the tick every Tick through broker; instances sharing one
 // broker's stream (natshub) serve the ticks one of them publishes.
 func NewWithBroker(broker hub.Broker, publish bool) *App {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -68,12 +77,12 @@ func NewWithBroker(broker hub.Broker, publish bool) *App {
 	return a
 }
 
-// publish publishes the shared tick every 100 ms until ctx is done. The
+// publish publishes the shared tick every Tick until ctx is done. The
 // tick carries the time it was due: its latency includes the publish (with
 // NATS, the store's acknowledgement).
 func (a *App) publish(ctx context.Context) {
 	defer close(a.done)
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(Tick)
 	defer t.Stop()
 	var seq uint64
 	for {
@@ -104,9 +113,9 @@ func (a *App) Handler() http.Handler {
 
 // Routes declares the benchmark's endpoints.
 func (a *App) Routes(r controller.Router) {
-	r.Sse("/sse", a.sse)            // @Sse('sse')
-	r.SseE("/firehose", a.firehose) // @Sse('firehose'), async: n is checked first
-	r.Sse("/fanout", a.fanout)      // @Sse('fanout')
+	r.Sse("/sse", a.sse)                                       // @Sse('sse')
+	r.SseE("/firehose", a.firehose)                            // @Sse('firehose'), async: n is checked first
+	r.Sse("/fanout", a.fanout, transport.WithParking(Parking)) // @Sse('fanout'), a broadcast route: parked
 	r.Get("/debug/goroutines", goroutines)
 }
 

@@ -71,8 +71,9 @@ func (c Controller) Routes(r controller.Router) {
 	// a browser resumes from them with Last-Event-ID. The declarations
 	// document the route (GET /openapi.json) and let tests check what it
 	// sends: messages, and the gap event of a resume the Broker cannot
-	// serve.
+	// serve. A broadcast route: idle subscribers park (WithParking).
 	r.SseE("/events", c.events, transport.WithRetry(c.Retry), transport.WithObserver(c.Observer),
+		transport.WithParking(true),
 		transport.Summary("Stream a room's messages"),
 		transport.Emits[Message](""), transport.Emits[hub.Gap](hub.GapEventType),
 		transport.Query[Join](), transport.Errors(http.StatusNotFound))

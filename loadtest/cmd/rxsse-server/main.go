@@ -10,6 +10,9 @@
 //
 //	rxsse-server -addr 127.0.0.1:3000
 //	rxsse-server -addr 127.0.0.1:3001 -nats embedded -instances 3
+//
+// $TICK, a duration, sets the tick's period (100 ms by default); PARK=0
+// serves /fanout on the goroutine path (rxsseapp.Parking), to compare.
 package main
 
 import (
@@ -18,6 +21,7 @@ import (
 	"flag"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/rxsse/rxsse/loadtest"
@@ -29,6 +33,12 @@ import (
 func main() {
 	natsURL := flag.String("nats", "", `the hub on NATS JetStream: "embedded" or a NATS URL (default: the in-memory hub)`)
 	instances := flag.Int("instances", 1, "with -nats: instances, on consecutive ports from -addr's")
+	if d, err := time.ParseDuration(os.Getenv("TICK")); err == nil && d > 0 {
+		rxsseapp.Tick = d
+	}
+	if os.Getenv("PARK") == "0" {
+		rxsseapp.Parking = false
+	}
 	loadtest.ServersMain("rxsse-server", func() ([]*http.Server, func() error, error) {
 		if *natsURL == "" {
 			if *instances != 1 {
