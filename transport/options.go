@@ -3,6 +3,7 @@ package transport
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rxsse/rxsse/encoder"
@@ -47,8 +48,9 @@ type config struct {
 	interceptors []Interceptor
 	logger       *slog.Logger
 	observer     Observer
-	decl         Declaration // what the route declares, for documentation only
-	park         bool        // see WithParking
+	decl         Declaration  // what the route declares, for documentation only
+	park         bool         // see WithParking
+	parkRefused  *atomic.Bool // set once a connection of the route could not be parked (see tryPark)
 }
 
 func newConfig(opts []Option) config {

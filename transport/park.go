@@ -2,9 +2,11 @@ package transport
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rxsse/rxsse/observable"
 )
@@ -35,7 +37,9 @@ import (
 // when the stream parks, not when it ends. Turn it on for broadcast routes.
 // An Observer with a method StreamParked(*http.Request) is told when a
 // stream parks.
-func WithParking(on bool) Option { return func(c *config) { c.park = on } }
+func WithParking(on bool) Option {
+	return func(c *config) { c.park, c.parkRefused = on, new(atomic.Bool) }
+}
 
 // parking is the state of a stream that may park: the context its
 // subscription was started with, which outlives ServeHTTP, and, once
@@ -80,10 +84,18 @@ func (s *stream) closeUnlessParked(it observable.Iterator) {
 // be known before it starts.
 func (s *stream) mayPark() bool {
 	r := s.r
-	return parkSupported && s.cfg.park &&
-		r.ProtoMajor == 1 && r.TLS == nil && r.Method == http.MethodGet &&
+	return parkSupported && s.cfg.park && !s.cfg.parkRefused.Load() &&
+		overTCP(r) && r.ProtoMajor == 1 && r.TLS == nil && r.Method == http.MethodGet &&
 		(r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0) && s.body == nil &&
 		ownWriter(s.w)
+}
+
+// overTCP reports whether the request came in on a TCP listener: a socket
+// the pool can watch. A pipe (ssetest's in-memory listener) or a Unix
+// socket stays on its goroutine.
+func overTCP(r *http.Request) bool {
+	_, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	return ok
 }
 
 // netHTTPResponse is the type of net/http's own HTTP/1.x ResponseWriter.

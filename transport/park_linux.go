@@ -74,8 +74,12 @@ func (s *stream) tryPark(f feed) bool {
 			s.log(slog.LevelWarn, "sse: stream not parked", "err", err)
 			return false
 		}
-		// Taken over and lost: the client reconnects.
-		s.log(slog.LevelError, "sse: stream lost while parking", "err", err)
+		// Taken over and lost: the client reconnects. A connection that
+		// hides its socket (a listener's wrapper without SyscallConn, as
+		// netutil.LimitListener's) would be lost again on every stream:
+		// the route parks nothing more.
+		s.cfg.parkRefused.Store(true)
+		s.log(slog.LevelError, "sse: stream lost while parking; the route parks no more streams", "err", err)
 		p.cancel(err)
 		return true // the goroutine ends it; nothing more to write
 	}

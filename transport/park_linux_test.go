@@ -23,6 +23,7 @@ import (
 	"github.com/rxsse/rxsse/encoder"
 	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
+	"github.com/rxsse/rxsse/transport/ssetest"
 )
 
 // patience bounds every wait of these tests: none sleeps, each waits for
@@ -420,6 +421,10 @@ func TestStreamsThatMustNotParkStayOnTheirGoroutine(t *testing.T) {
 			c.Transport.(*http.Transport).ForceAttemptHTTP2 = true
 			return ts, c
 		}},
+		{name: "an in-memory listener (ssetest)", serve: func(h http.Handler) (*httptest.Server, *http.Client) {
+			srv := ssetest.NewServer(h)
+			return &httptest.Server{URL: "http://ssetest", Config: &http.Server{}, Listener: closer{srv.Close}}, srv.Client()
+		}},
 		{name: "a wrapping middleware", serve: func(h http.Handler) (*httptest.Server, *http.Client) {
 			return plain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				h.ServeHTTP(hijackingWrapper{w}, r)
@@ -635,5 +640,55 @@ func TestOnAChiRouterAStreamParksUnlessMiddlewareWrapsTheWriter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// closer is a net.Listener whose Close runs close: it lets an ssetest
+// server stand where the table expects an httptest one.
+type closer struct{ close func() }
+
+func (closer) Accept() (net.Conn, error) { return nil, net.ErrClosed }
+func (c closer) Close() error            { c.close(); return nil }
+func (closer) Addr() net.Addr            { return &net.TCPAddr{} }
+
+// hidingListener wraps every connection in a type that hides its socket,
+// as netutil.LimitListener's wrapper does.
+type hidingListener struct{ net.Listener }
+
+func (l hidingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return struct{ net.Conn }{c}, nil
+}
+
+func TestARouteWhoseConnectionsHideTheirSocketStopsParking(t *testing.T) {
+	parked := parkings(t)
+	h := hub.New()
+	defer h.Close()
+	ts := httptest.NewUnstartedServer(broadcast(h))
+	ts.Listener = hidingListener{ts.Listener}
+	ts.Start()
+	defer ts.Close()
+
+	// The first stream is taken over and cannot be parked: it ends, and
+	// its client reconnects (resuming from its last id: nothing is lost).
+	_, dec := client(t, ts.URL, "")
+	if _, err := dec.Decode(); err == nil {
+		t.Fatal("the stream that could not park went on")
+	}
+	// The route parks no more: the next stream stays on its goroutine.
+	resp, dec := client(t, ts.URL, "")
+	defer resp.Body.Close() // before the server's Close, which waits for it
+	id := publish(t, h, "x")
+	expect(t, dec, "x", id)
+	select {
+	case <-parked:
+		t.Fatal("parked")
+	default:
+	}
+	if n := transport.ParkedStreams(); n != 0 {
+		t.Fatalf("%d parked", n)
 	}
 }
