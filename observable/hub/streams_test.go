@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/reactivex/rxgo/v2"
 
@@ -16,14 +17,14 @@ import (
 	"github.com/rxsse/rxsse/transport"
 )
 
-// countingWriter is a ResponseWriter that keeps nothing: it counts the
-// writes after the response's start and calls wrote for each one, so a
-// test can wait for every stream to have written an event.
+// countingWriter is a ResponseWriter that keeps nothing: it calls wrote
+// for each write, so a test can wait for every stream to have written an
+// event, and remembers where the last write's bytes were.
 type countingWriter struct {
 	header http.Header
 	wrote  func()
 	mu     sync.Mutex
-	writes int
+	last   *byte
 }
 
 func (w *countingWriter) Header() http.Header { return w.header }
@@ -31,7 +32,7 @@ func (w *countingWriter) WriteHeader(int)     {}
 func (w *countingWriter) Flush()              {}
 func (w *countingWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
-	w.writes++
+	w.last = unsafe.SliceData(p)
 	w.mu.Unlock()
 	w.wrote()
 	return len(p), nil
@@ -44,6 +45,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // it; stop ends the streams.
 type broadcast struct {
 	h       *hub.Hub
+	writers []*countingWriter
 	written sync.WaitGroup
 	stop    func()
 }
@@ -59,6 +61,7 @@ func newBroadcast(tb testing.TB, n int, route func(rxgo.Observable) rxgo.Observa
 	bc.written.Add(n) // every stream's start: a newline and its start id
 	for range n {
 		w := &countingWriter{header: http.Header{}, wrote: bc.written.Done}
+		bc.writers = append(bc.writers, w)
 		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/events", nil)
 		done.Go(func() { handler.ServeHTTP(w, r) })
 	}
@@ -127,3 +130,56 @@ func BenchmarkBroadcastStreams(b *testing.B) {
 type runtimeMemStats = runtime.MemStats
 
 func readMemStats(m *runtime.MemStats) { runtime.ReadMemStats(m) }
+
+// A broadcast event is framed once and written from the shared frame: a
+// stream of a hub route allocates nothing for it, and one through a Map
+// (which makes a new event, encoded again) allocates what the Map does.
+func TestABroadcastCostsNoAllocationPerSubscriber(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const subscribers = 100
+	for _, rt := range routes {
+		t.Run(rt.name, func(t *testing.T) {
+			bc := newBroadcast(t, subscribers, rt.route)
+			defer bc.stop()
+			perEvent := testing.AllocsPerRun(200, func() { bc.publish(t, subscribers, benchEvent) })
+			perSubscriber := perEvent / subscribers
+			// Publish's own allocations (the event, its id, its frame, the
+			// group's wake-up) are shared by the subscribers: a few
+			// hundredths each.
+			want := 0.1
+			if rt.name == "map" {
+				want = 1.1 // the Map's new event, boxed
+			}
+			t.Logf("%.1f allocations per event, %.3f per event per subscriber", perEvent, perSubscriber)
+			if perSubscriber > want {
+				t.Errorf("%.3f allocations per event per subscriber, want at most %.1f", perSubscriber, want)
+			}
+		})
+	}
+}
+
+// Every stream of a route that leaves the event as it is writes the same
+// bytes, the event's one frame, straight from where Publish built it. (A
+// Map's new event is encoded by each stream into a pooled buffer, which
+// streams may take in turn, so nothing is said of where those are.)
+func TestABroadcastIsWrittenFromOneSharedFrame(t *testing.T) {
+	const subscribers = 50
+	for _, rt := range routes {
+		t.Run(rt.name, func(t *testing.T) {
+			bc := newBroadcast(t, subscribers, rt.route)
+			defer bc.stop()
+			bc.publish(t, subscribers, benchEvent)
+			seen := map[*byte]int{}
+			for _, w := range bc.writers {
+				w.mu.Lock()
+				seen[w.last]++
+				w.mu.Unlock()
+			}
+			if rt.name != "map" && len(seen) != 1 {
+				t.Errorf("the streams wrote the event from %d places, want 1: the frame", len(seen))
+			}
+		})
+	}
+}
