@@ -6,6 +6,7 @@ PORT        ?= 3000
 ROUNDS      ?= 3
 QUICK       ?=
 ONLY        ?=
+WINDOW      ?=
 SOAK_DURATION ?= 3m
 # The modules of this repository: the core (what users import for SSE), and
 # the heavier integrations and applications, each with its own go.mod, so that
@@ -64,15 +65,15 @@ e2e-deps:
 bench:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...); done
 
-## bench-load: the load benchmark against bare net/http and NestJS (~22 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section. ONLY=nats: only the NATS JetStream rows (~4 min), merged into loadtest/results/load.json (ONLY takes scenario names or groups, comma-separated)
+## bench-load: the load benchmark against bare net/http and NestJS (~22 min, ROUNDS=$(ROUNDS); QUICK=1: ~2 min smoke run into bin/loadtest); rewrites BENCHMARKS.md's load section. ONLY=nats: only the NATS JetStream rows (~4 min), merged into loadtest/results/load.json (ONLY takes scenario names or groups, comma-separated; WINDOW=30s sets every fan-out window, 20 s by default, 5 s with QUICK=1)
 bench-load:
 	cd loadtest && $(GO) build -o ../bin/loadtest/ ./cmd/...
 ifneq ($(ONLY),nats)
 	cd loadtest/nest && npm ci --no-audit --no-fund --loglevel=error && npx tsc -p tsconfig.json
 endif
 	./bin/loadtest/benchload -bin bin/loadtest -nest loadtest/nest -rounds $(ROUNDS) \
-		$(if $(QUICK),-quick) $(if $(ONLY),-only $(ONLY) -merge loadtest/results/load.json) \
-		-command "make bench-load$(if $(filter-out 3,$(ROUNDS)), ROUNDS=$(ROUNDS))$(if $(QUICK), QUICK=1)$(if $(ONLY), ONLY=$(ONLY))"
+		$(if $(QUICK),-quick) $(if $(ONLY),-only $(ONLY) -merge loadtest/results/load.json) $(if $(WINDOW),-window $(WINDOW)) \
+		-command "make bench-load$(if $(filter-out 3,$(ROUNDS)), ROUNDS=$(ROUNDS))$(if $(QUICK), QUICK=1)$(if $(ONLY), ONLY=$(ONLY))$(if $(WINDOW), WINDOW=$(WINDOW))"
 
 ## lint: gofmt, go vet, staticcheck and go mod tidy, in every module
 lint: tidy-check

@@ -41,10 +41,14 @@ func (e *Encoder) Encode(ev MessageEvent) error {
 }
 
 // AppendEvent appends the wire form of ev to dst and returns the extended
-// slice, as Encode would write it. It writes nothing to the Encoder's
-// writer and holds on to none of ev's strings once it returns. On error
-// dst is returned unchanged in length.
+// slice, as Encode would write it: for an event Frame built, unchanged
+// since, a copy of its frame. It writes nothing to the Encoder's writer and
+// holds on to none of ev's strings once it returns. On error dst is
+// returned unchanged in length.
 func (e *Encoder) AppendEvent(dst []byte, ev MessageEvent) ([]byte, error) {
+	if wire := ev.Framed(); wire != nil {
+		return append(dst, wire...), nil
+	}
 	if strings.ContainsAny(ev.ID, "\r\n\x00") {
 		return dst, &FieldError{Field: "id", Err: ErrInvalidID}
 	}

@@ -3,6 +3,9 @@ package encoder
 import "time"
 
 // MessageEvent is one event a server sends, NestJS's MessageEvent in Go.
+// An event returned by Frame (as a broker's are) also carries its wire
+// form, so two such events compare equal with == only when they come from
+// the same Frame call: compare their fields instead.
 //
 // The zero value of every field means "not set": an empty Type sends no
 // event line (clients dispatch it as "message"), an empty ID sends no id
@@ -26,6 +29,10 @@ type MessageEvent struct {
 	// Comment is sent as comment lines, which clients ignore; it is useful
 	// for heartbeats and debugging. Line breaks split it over several lines.
 	Comment string
+
+	// frame is the wire form Frame built, shared by every copy of the
+	// event; nil if none.
+	frame *frame
 }
 
 // Event is one event as a conforming client (a browser's EventSource)

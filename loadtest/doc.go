@@ -10,8 +10,13 @@
 //     first event.
 //   - Fanout: N clients hold GET /fanout for a window and measure the delivery
 //     latency of each tick from the send time it carries, sequence gaps,
-//     failed and dropped connections, and the server's RSS per connection and
-//     CPU read from /proc/<pid>. The clients may be spread round-robin over
+//     failed and dropped connections, the server's RSS per connection right
+//     after the ramp and at the window's end and its CPU (per delivered event
+//     too) read from /proc/<pid>, and its heap and goroutine stacks per
+//     connection from its runtime (GET /debug/runtime, package runtimestats,
+//     which the Go servers mount apart from their SSE routes). The window is
+//     20 s by default (-window; make bench-load WINDOW=), long enough for
+//     memory that grows while streams run to show. The clients may be spread round-robin over
 //     several instances of one app (loadgen -addr a,b,c); RSS and CPU are
 //     then those of the one process that runs them all.
 //   - Churn: many clients in parallel connect, read one event and hang up; it

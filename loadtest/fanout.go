@@ -24,12 +24,19 @@ type FanoutConfig struct {
 	PID     int           // the server's pid, for RSS and CPU; 0 to skip
 }
 
+// DefaultFanoutWindow is the window loadgen measures a fan-out over: long
+// enough for memory that grows while the streams run to show.
+const DefaultFanoutWindow = 20 * time.Second
+
 // Fanout connects cfg.Clients clients to GET /fanout over cfg.Ramp (spread
 // round-robin over cfg.Addrs if set: instances of one app), then
 // measures for cfg.Window: the delivery latency of every tick (the client's
 // clock minus the send time in microseconds the tick carries as "t"), the
 // sequence numbers ("seq") each client skipped, the streams that ended early,
-// the server's RSS per connection and its CPU. The window starts when the
+// the server's RSS per connection right after the ramp and at the window's
+// end, its heap and goroutine stacks per connection at the window's end (from
+// GET /debug/runtime, package runtimestats, when the server has it) and its
+// CPU, in all and per delivered event. The window starts when the
 // ramp and cfg.Settle are over and every dial has ended (connected or
 // failed; opening a stream gives up after 10 s); the run ends by itself at
 // the window's end, at most Ramp + Settle + 10 s + Window after its start.
@@ -43,9 +50,14 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	addrs := cfg.Addrs
+	if len(addrs) == 0 {
+		addrs = []string{cfg.Addr}
+	}
 
 	rss0 := procRSS(cfg.PID)
 	res.ServerRSSBeforeK = kb(rss0)
+	rt0, rtOK := runtimeStats(ctx, addrs[0])
 	start := time.Now()
 	// No connection outlives the ramp, the settling, the slowest dial, the
 	// window and some slack, whatever the server does.
@@ -67,10 +79,6 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	)
 	ws.Store(math.MaxInt64)
 	we.Store(math.MaxInt64)
-	addrs := cfg.Addrs
-	if len(addrs) == 0 {
-		addrs = []string{cfg.Addr}
-	}
 	client := func(addr string) {
 		defer wg.Done()
 		s, err := dial(cctx, addr, "/fanout", 4096, hardEnd)
@@ -168,9 +176,12 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	ws.Store(windowStart.UnixMicro())
 	res.Connected = int(open.Load())
 	cpu0 := procCPU(cfg.PID)
-	sleepCtx(ctx, time.Until(windowEnd.Add(-100*time.Millisecond)))
+	rssRamp := procRSS(cfg.PID)
+	sleepCtx(ctx, time.Until(windowEnd.Add(-300*time.Millisecond)))
+	rt1, rt1OK := runtimeStats(ctx, addrs[0])
 	rss1 := procRSS(cfg.PID)
 	cpu1 := procCPU(cfg.PID)
+	cpuWindow := time.Since(windowStart)
 	sleepCtx(ctx, time.Until(windowEnd))
 	ccancel()
 	wg.Wait()
@@ -184,9 +195,26 @@ func Fanout(ctx context.Context, cfg FanoutConfig) Result {
 	res.Gaps = gaps.Load()
 	res.Reordered = reordered.Load()
 	res.ServerRSSAfterK = kb(rss1)
-	res.ServerCPUCores = cpuCores(cpu0, cpu1, cfg.Window-100*time.Millisecond)
-	if rss0 >= 0 && rss1 >= 0 && res.Connected > 0 {
-		res.RSSPerConnKB = round(float64(rss1-rss0)/1024/float64(res.Connected), 1)
+	res.ServerCPUCores = cpuCores(cpu0, cpu1, cpuWindow)
+	if n := float64(res.Connected); n > 0 {
+		perConn := func(before, after int64) float64 { return round(float64(after-before)/1024/n, 1) }
+		if rss0 >= 0 && rss1 >= 0 {
+			res.RSSPerConnKB = perConn(rss0, rss1)
+		}
+		if rss0 >= 0 && rssRamp >= 0 {
+			res.RSSPerConnRampKB = perConn(rss0, rssRamp)
+		}
+		if rtOK && rt1OK {
+			res.HeapPerConnKB = perConn(rt0.HeapObjects, rt1.HeapObjects)
+			res.StacksPerConnKB = perConn(rt0.Stacks, rt1.Stacks)
+			res.HeapGoalKB = rt1.HeapGoal >> 10
+			res.GoroutinesAtEnd = int(rt1.Goroutines)
+		}
+	}
+	// The events delivered while the CPU was measured, estimated from the
+	// whole window's at its rate.
+	if events := float64(len(latencies)) * cpuWindow.Seconds() / cfg.Window.Seconds(); cpu0 >= 0 && cpu1 >= 0 && events > 0 {
+		res.CPUPerEventMicros = round(float64(cpu1-cpu0)/float64(time.Microsecond)/events, 3)
 	}
 	if len(perClient) > 0 {
 		res.MinClientEvents = slices.Min(perClient)

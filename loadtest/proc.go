@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rxsse/rxsse/loadtest/runtimestats"
 )
 
 // RaiseNoFileLimit raises the soft limit on open files (RLIMIT_NOFILE) to
@@ -118,6 +121,28 @@ func goroutines(ctx context.Context, addr string) int {
 		return -1
 	}
 	return n
+}
+
+// runtimeStats asks the server at addr for its runtime figures (GET
+// /debug/runtime, package runtimestats) and reports whether it answered.
+func runtimeStats(ctx context.Context, addr string) (runtimestats.Stats, bool) {
+	var st runtimestats.Stats
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+runtimestats.Path, nil)
+	if err != nil {
+		return st, false
+	}
+	req.Close = true
+	resp, err := debugClient.Do(req)
+	if err != nil {
+		return st, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&st) != nil {
+		return st, false
+	}
+	return st, st.HeapObjects >= 0 && st.Stacks >= 0
 }
 
 // debugClient asks for goroutine counts without keeping connections, so

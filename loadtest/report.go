@@ -228,6 +228,16 @@ func completed(f func(Result) float64) func(Result) (float64, bool) {
 	return func(r Result) (float64, bool) { return f(r), r.Error == "" || r.Connected > 0 || r.Events > 0 }
 }
 
+// measured reports a metric only for runs that measured something and
+// have it: a server without GET /debug/runtime (NestJS), or a result saved
+// before the metric existed, leaves it out.
+func measured(f func(Result) float64) func(Result) (float64, bool) {
+	return func(r Result) (float64, bool) {
+		v, ok := completed(f)(r)
+		return v, ok && v != 0
+	}
+}
+
 func fmtRate(v float64) string {
 	switch {
 	case v >= 1e6:
@@ -281,8 +291,12 @@ func metricsFor(mode string) []metric {
 			{"latency max, ms", completed(func(r Result) float64 { return r.LatencyMax }), fmtMs},
 			{"ticks delivered/s, all clients", completed(func(r Result) float64 { return r.TicksPerSec }), fmtRate},
 			{"events per client (min)", completed(func(r Result) float64 { return float64(r.MinClientEvents) }), fmtNum},
-			{"RSS per connection, KB", completed(func(r Result) float64 { return r.RSSPerConnKB }), fmt1},
+			{"RSS per connection after the ramp, KB", measured(func(r Result) float64 { return r.RSSPerConnRampKB }), fmt1},
+			{"RSS per connection at the window's end, KB", completed(func(r Result) float64 { return r.RSSPerConnKB }), fmt1},
+			{"heap per connection at the end (runtime), KB", measured(func(r Result) float64 { return r.HeapPerConnKB }), fmt1},
+			{"goroutine stacks per connection at the end, KB", measured(func(r Result) float64 { return r.StacksPerConnKB }), fmt1},
 			{"server CPU, cores", completed(func(r Result) float64 { return r.ServerCPUCores }), fmt2},
+			{"server CPU per delivered event, µs", measured(func(r Result) float64 { return r.CPUPerEventMicros }), fmt2},
 			{"failed connections", func(r Result) (float64, bool) { return float64(r.Failed), true }, fmtNum},
 			{"dropped streams", func(r Result) (float64, bool) { return float64(r.Dropped), true }, fmtNum},
 			{"sequence gaps", func(r Result) (float64, bool) { return float64(r.Gaps), true }, fmtNum},
@@ -385,7 +399,7 @@ func (r *Report) Markdown(chartPath string) string {
 			b.WriteString("- " + n + "\n")
 		}
 	}
-	b.WriteString("\n### Targets (issue 10 §2), from the medians above\n\n")
+	b.WriteString("\n### Targets (issue 10 §2, issue 17 stage 1), from the medians above\n\n")
 	b.WriteString("| target | measured | |\n| --- | ---: | --- |\n")
 	for _, t := range r.targets() {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.what, t.measured, t.verdict)
@@ -534,6 +548,7 @@ func (r *Report) targets() []target {
 	eps := completed(func(r Result) float64 { return r.EventsPerSec })
 	p99 := completed(func(r Result) float64 { return r.LatencyP99 })
 	rss := completed(func(r Result) float64 { return r.RSSPerConnKB })
+	cpuEvent := measured(func(r Result) float64 { return r.CPUPerEventMicros })
 	ticks := completed(func(r Result) float64 { return r.TicksPerSec })
 	cps := completed(func(r Result) float64 { return r.ConnectsPerSec })
 
@@ -544,7 +559,8 @@ func (r *Report) targets() []target {
 			continue
 		}
 		ratioTarget(sc.Title+": p99 rxsse ≤ 1.2× bare net/http", sc.Name, StackNetHTTP, p99, false, 1.2)
-		ratioTarget(sc.Title+": RSS per connection rxsse ≤ 1.3× bare net/http", sc.Name, StackNetHTTP, rss, false, 1.3)
+		ratioTarget(sc.Title+": RSS per connection at the window's end rxsse ≤ 1.15× bare net/http", sc.Name, StackNetHTTP, rss, false, 1.15)
+		ratioTarget(sc.Title+": server CPU per delivered event rxsse ≤ 1.2× bare net/http", sc.Name, StackNetHTTP, cpuEvent, false, 1.2)
 		v, ok := r.ratio(sc.Name, StackRxsse, StackNest, p99)
 		out = append(out, target{sc.Title + ": p99 rxsse / NestJS (for information)", x(v, ok), ""})
 	}
@@ -562,6 +578,8 @@ func (r *Report) targets() []target {
 			fmt.Sprintf("%d failed, %d dropped, %d gaps", failed, dropped, gaps), verdict(clean, known)})
 		ratioTarget("fan-out 19,000: ticks delivered/s rxsse ≥ 0.9× bare net/http", "fanout-19000", StackNetHTTP, ticks, true, 0.9)
 		ratioTarget("fan-out 19,000: p99 rxsse ≤ 1.2× bare net/http", "fanout-19000", StackNetHTTP, p99, false, 1.2)
+		ratioTarget("fan-out 19,000: RSS per connection at the window's end rxsse ≤ 1.15× bare net/http", "fanout-19000", StackNetHTTP, rss, false, 1.15)
+		ratioTarget("fan-out 19,000: server CPU per delivered event rxsse ≤ 1.2× bare net/http", "fanout-19000", StackNetHTTP, cpuEvent, false, 1.2)
 	}
 	if r.hasScenario("churn") {
 		ratioTarget("churn connects/s: rxsse ≥ 0.9× bare net/http", "churn", StackNetHTTP, cps, true, 0.9)

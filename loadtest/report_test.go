@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sampleReport is a report over two rounds with the shape of
@@ -15,7 +17,8 @@ func sampleReport() Report {
 		return Result{Mode: "firehose", OK: true, Events: 200000, EventsPerSec: eps, MBPerSec: eps / 20000, TTFEMillis: 1}
 	}
 	fan := func(p99, rss float64) Result {
-		return Result{Mode: "fanout", OK: true, Clients: 1000, Connected: 1000, LatencyP50: p99 / 2, LatencyP99: p99, TicksPerSec: 10000, RSSPerConnKB: rss, MinClientEvents: 200}
+		return Result{Mode: "fanout", OK: true, Clients: 1000, Connected: 1000, LatencyP50: p99 / 2, LatencyP99: p99, TicksPerSec: 10000,
+			RSSPerConnRampKB: rss * 3 / 4, RSSPerConnKB: rss, HeapPerConnKB: rss / 2, StacksPerConnKB: rss / 4, CPUPerEventMicros: p99 / 10, MinClientEvents: 200}
 	}
 	churn := func(cps float64, g int) Result {
 		return Result{Mode: "churn", OK: true, Connects: 1000, ConnectsPerSec: cps, GoroutinesBefore: g, GoroutinesAfter: g, GoroutinesSettled: g >= 0}
@@ -44,6 +47,13 @@ func TestMarkdown(t *testing.T) {
 		"| firehose events/s: rxsse ≥ 8× NestJS | 1.37× | **not met** |",
 		"p99 rxsse ≤ 1.2× bare net/http | 1.68× | **not met** |",
 		"| churn connects/s: rxsse ≥ 0.9× bare net/http | 0.99× | met |",
+		"|  | RSS per connection after the ramp, KB | 40.5 | 21.4 | 48.8 |",
+		"|  | RSS per connection at the window's end, KB | 54.0 | 28.5 | 65.0 |",
+		"|  | heap per connection at the end (runtime), KB | 27.0 | 14.2 | 32.5 |",
+		"|  | goroutine stacks per connection at the end, KB | 13.5 | 7.1 | 16.2 |",
+		"|  | server CPU per delivered event, µs | 3.20 | 1.90 | 4.90 |",
+		"RSS per connection at the window's end rxsse ≤ 1.15× bare net/http | 1.89× | **not met** |",
+		"server CPU per delivered event rxsse ≤ 1.2× bare net/http | 1.68× | **not met** |",
 		"| churn: rxsse's goroutines back to the baseline afterwards | 1 of 1 runs | met |",
 		"![events/s and p99 latency per stack](loadtest/results/load.svg)",
 		"- NestJS, firehose: 200,000 events to 1 client: round 2: the server exited during the run.",
@@ -228,5 +238,19 @@ func TestConsecutiveAddrs(t *testing.T) {
 		if _, err := ConsecutiveAddrs(bad, 2); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+func TestWithWindowSetsEveryFanoutWindow(t *testing.T) {
+	for _, sc := range WithWindow(Scenarios(false), 30*time.Second) {
+		if sc.Mode != "fanout" {
+			continue
+		}
+		if !slices.Contains(sc.Args, "30s") || !strings.Contains(sc.Title, "30s window") {
+			t.Errorf("%s: args %v, title %q", sc.Name, sc.Args, sc.Title)
+		}
+	}
+	if orig := Scenarios(false); !slices.Contains(orig[1].Args, "20s") {
+		t.Errorf("WithWindow changed the scenarios it was given: %v", orig[1].Args)
 	}
 }

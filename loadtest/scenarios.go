@@ -68,6 +68,31 @@ func Scenarios(quick bool) []Scenario {
 	}
 }
 
+// WithWindow returns scenarios with every fan-out scenario's measured
+// window set to window (its title, loadgen's -window and its time bound).
+func WithWindow(scenarios []Scenario, window time.Duration) []Scenario {
+	out := slices.Clone(scenarios)
+	for i, sc := range out {
+		if sc.Mode != "fanout" {
+			continue
+		}
+		j := slices.Index(sc.Args, "-window")
+		if j < 0 || j+1 >= len(sc.Args) {
+			continue
+		}
+		old, err := time.ParseDuration(sc.Args[j+1])
+		if err != nil {
+			continue
+		}
+		sc.Args = slices.Clone(sc.Args)
+		sc.Args[j+1] = window.String()
+		sc.Title = strings.Replace(sc.Title, old.String()+" window", window.String()+" window", 1)
+		sc.Bound += (window - old).Seconds()
+		out[i] = sc
+	}
+	return out
+}
+
 // Select returns the scenarios whose Name or Group is one of only (all of
 // them if only is empty), and an error naming what matched nothing.
 func Select(scenarios []Scenario, only []string) ([]Scenario, error) {

@@ -106,6 +106,9 @@ func TestSmokeFanout(t *testing.T) {
 	if res.ServerRSSAfterK <= 0 {
 		t.Errorf("no RSS read from /proc: %+v", res)
 	}
+	if res.GoroutinesAtEnd < res.Connected || res.HeapGoalKB <= 0 {
+		t.Errorf("no runtime figures from GET /debug/runtime: %+v", res)
+	}
 }
 
 func TestSmokeChurn(t *testing.T) {
@@ -131,6 +134,9 @@ func TestSmokeNetHTTP(t *testing.T) {
 	res := Fanout(t.Context(), FanoutConfig{Addr: addr, Clients: 3, Settle: 300 * time.Millisecond, Window: 500 * time.Millisecond})
 	if !res.OK || res.Connected != 3 || res.Gaps != 0 || res.MinClientEvents < 1 {
 		t.Errorf("fanout: %+v", res)
+	}
+	if res.GoroutinesAtEnd < res.Connected || res.HeapGoalKB <= 0 {
+		t.Errorf("no runtime figures from GET /debug/runtime: %+v", res)
 	}
 	if res := Churn(t.Context(), ChurnConfig{Addr: addr, Parallel: 2, Duration: 300 * time.Millisecond}); !res.OK || !res.GoroutinesSettled {
 		t.Errorf("churn: %+v", res)

@@ -138,6 +138,7 @@ type stream struct {
 
 	buf       []byte  // encoded bytes not yet written to the connection
 	bufp      *[]byte // the pooled buffer buf came from
+	shared    []byte  // a broker's frame pending as it is, buf then empty (see appendFrame)
 	startID   string  // the pulled subscription's start position (Iterator.StartID)
 	nextID    uint64
 	autoLast  bool // the last id this stream wrote is the counter's
@@ -312,7 +313,7 @@ func (s *stream) run(f feed) {
 		if !s.take(f) {
 			return
 		}
-		if len(s.buf) > 0 {
+		if s.size() > 0 {
 			if !s.flush() {
 				return
 			}
@@ -335,6 +336,7 @@ func (s *stream) run(f feed) {
 				hb.Reset(s.cfg.heartbeat - idle)
 				continue
 			}
+			s.unshare()
 			s.grow()
 			s.buf = append(s.buf, ": heartbeat\n\n"...)
 			if !s.flush() {
@@ -350,7 +352,7 @@ func (s *stream) run(f feed) {
 // for a later one, or when a write's worth is buffered. It reports whether
 // the stream goes on.
 func (s *stream) take(f feed) bool {
-	for len(s.buf) < flushThreshold {
+	for s.size() < flushThreshold {
 		it, st := f.next()
 		switch st {
 		case observable.Empty:
@@ -401,9 +403,13 @@ func (s *stream) appendItem(v any) bool {
 	default:
 		ev.Data = x
 	}
+	numbered := s.cfg.autoID && ev.ID == "" && !commentOnly(&ev)
+	if frame := ev.Framed(); frame != nil && !numbered {
+		return s.appendFrame(frame, ev.ID)
+	}
+	s.unshare()
 	s.grow()
 	start := len(s.buf)
-	numbered := s.cfg.autoID && ev.ID == "" && !commentOnly(&ev)
 	var (
 		buf []byte
 		err error
@@ -418,20 +424,8 @@ func (s *stream) appendItem(v any) bool {
 		return false
 	}
 	if max := s.cfg.maxEventSize; max > 0 && len(buf)-start > max {
-		size := len(buf) - start
 		s.buf = buf[:start]
-		if ev.ID != "" {
-			s.skip(ev.ID, size, max)
-			return true
-		}
-		err := fmt.Errorf("transport: %w: an event of %d bytes, cap %d", encoder.ErrEventTooLarge, size, max)
-		if !s.committed {
-			s.fail(err)
-			return false
-		}
-		s.flush()
-		s.log(slog.LevelError, "sse: connection cut", "err", err)
-		return false
+		return s.oversized(ev.ID, len(buf)-start, max)
 	}
 	s.buf = buf
 	if numbered {
@@ -443,6 +437,64 @@ func (s *stream) appendItem(v any) bool {
 	s.events++
 	s.pending++
 	return true
+}
+
+// appendFrame adds a broker's frame of an event with this id (see
+// encoder.Frame) to the pending bytes: as it is when nothing else is
+// pending, so that writing it copies nothing per stream, and copied after
+// what is pending otherwise. The size cap applies to it as to any event. It
+// reports whether the stream goes on.
+func (s *stream) appendFrame(frame []byte, id string) bool {
+	if max := s.cfg.maxEventSize; max > 0 && len(frame) > max {
+		s.unshare()
+		s.grow()
+		return s.oversized(id, len(frame), max)
+	}
+	if s.size() == 0 {
+		s.shared = frame
+	} else {
+		s.unshare()
+		s.grow()
+		s.buf = append(s.buf, frame...)
+	}
+	if id != "" {
+		s.autoLast = false
+	}
+	s.events++
+	s.pending++
+	return true
+}
+
+// oversized handles an event of size bytes over the cap max: an event with
+// an id is skipped (see skip), one without ends the stream. It reports
+// whether the stream goes on.
+func (s *stream) oversized(id string, size, max int) bool {
+	if id != "" {
+		s.skip(id, size, max)
+		return true
+	}
+	err := fmt.Errorf("transport: %w: an event of %d bytes, cap %d", encoder.ErrEventTooLarge, size, max)
+	if !s.committed {
+		s.fail(err)
+		return false
+	}
+	s.flush()
+	s.log(slog.LevelError, "sse: connection cut", "err", err)
+	return false
+}
+
+// size returns how many bytes are pending.
+func (s *stream) size() int { return len(s.buf) + len(s.shared) }
+
+// unshare moves a pending shared frame into the write buffer, before
+// something is appended after it.
+func (s *stream) unshare() {
+	if s.shared == nil {
+		return
+	}
+	s.grow()
+	s.buf = append(s.buf, s.shared...)
+	s.shared = nil
 }
 
 // numbered returns ev with the next auto id, s.nextID in decimal, as its
@@ -479,8 +531,10 @@ func (s *stream) grow() {
 	}
 }
 
-// release gives the write buffer back to the pool.
+// release gives the write buffer back to the pool and forgets a pending
+// shared frame: what was pending is written or dropped.
 func (s *stream) release() {
+	s.shared = nil
 	if s.bufp == nil {
 		return
 	}
@@ -521,6 +575,7 @@ func (s *stream) commit() {
 	}
 	// The body starts with a newline (as NestJS's does), the start block
 	// and the retry hint, ahead of any event already encoded.
+	s.unshare()
 	old, oldp := s.buf, s.bufp
 	s.bufp = nil
 	s.grow()
@@ -615,10 +670,15 @@ func (s *stream) write() error {
 }
 
 func (s *stream) writeAndFlush() error {
-	if len(s.buf) > 0 {
-		n, err := s.w.Write(s.buf)
+	out := s.buf
+	if s.shared != nil {
+		out = s.shared // buf is empty: see shared
+	}
+	if len(out) > 0 {
+		n, err := s.w.Write(out)
 		events := s.pending
 		s.pending = 0
+		s.shared = nil
 		s.release()
 		if err != nil {
 			return err
@@ -701,7 +761,7 @@ func (s *stream) fail(err error) {
 	if reconnects(err) {
 		s.log(slog.LevelInfo, "sse: stream ended for the client to reconnect", "err", err, "events", s.events)
 		if !s.committed {
-			s.buf, s.pending = s.buf[:0], 0
+			s.buf, s.shared, s.pending = s.buf[:0], nil, 0
 			s.commit()
 		}
 		s.flush()
@@ -717,7 +777,7 @@ func (s *stream) fail(err error) {
 		if body == nil {
 			body = nestBody(status, message)
 		}
-		s.buf, s.pending = s.buf[:0], 0
+		s.buf, s.shared, s.pending = s.buf[:0], nil, 0
 		writeJSON(s.w, s.r, status, body)
 		return
 	}
@@ -767,6 +827,7 @@ func (s *stream) filter(err error) (filtered error) {
 // would move the client's resume point backwards, so the frame carries none.
 func (s *stream) errorFrame(data any) {
 	frame := encoder.MessageEvent{Type: "error", Data: data}
+	s.unshare()
 	s.grow()
 	var (
 		buf []byte

@@ -38,7 +38,7 @@ const terminator = "0\r\n\r\n"
 func (s *stream) tryPark(f feed) bool {
 	p := s.park
 	pf, ok := f.(*pullFeed)
-	if !ok || len(s.buf) > 0 || !s.committed || pf.has {
+	if !ok || s.size() > 0 || !s.committed || pf.has {
 		return false
 	}
 	s.park = nil // one try: put back only once parked
@@ -241,7 +241,7 @@ func (c *parkedConn) drain() <-chan struct{} {
 			c.finish()
 			return nil
 		}
-		if len(s.buf) > 0 {
+		if s.size() > 0 {
 			if !s.flush() {
 				c.end()
 				return nil
@@ -265,12 +265,16 @@ func (c *parkedConn) drain() <-chan struct{} {
 // reports whether the connection is healthy. The caller holds c.mu.
 func (c *parkedConn) flush() bool {
 	s := c.s
-	if len(s.buf) == 0 || c.broken {
+	body := s.buf
+	if s.shared != nil {
+		body = s.shared // a broker's frame, written where it is (buf is empty)
+	}
+	if len(body) == 0 || c.broken {
 		s.release()
 		return !c.broken
 	}
 	s.lastWrite = time.Now()
-	events, n := s.pending, len(s.buf)
+	events, n := s.pending, len(body)
 	s.pending = 0
 	var head [20]byte
 	h := head[:0]
@@ -280,13 +284,13 @@ func (c *parkedConn) flush() bool {
 		tail = "\r\n"
 	}
 	if len(c.out) > 0 || c.closing {
-		c.out = append(append(append(c.out, h...), s.buf...), tail...)
+		c.out = append(append(append(c.out, h...), body...), tail...)
 		c.outEvents += events
 		c.outBytes += n
 		s.release()
 		return true
 	}
-	w, err := writev(c.fd, h, s.buf, tail)
+	w, err := writev(c.fd, h, body, tail)
 	if err != nil {
 		s.release()
 		c.broken = true
@@ -303,7 +307,7 @@ func (c *parkedConn) flush() bool {
 	// The socket is full: keep the rest, in memory of its own (the
 	// stream's buffer goes back to the pool), until it drains.
 	rest := make([]byte, 0, len(h)+n+len(tail)-w)
-	for _, b := range [][]byte{h, s.buf, []byte(tail)} {
+	for _, b := range [][]byte{h, body, []byte(tail)} {
 		if w >= len(b) {
 			w -= len(b)
 			continue
@@ -427,6 +431,7 @@ func (c *parkedConn) heartbeat() {
 		return
 	}
 	s := c.s
+	s.unshare()
 	s.grow()
 	s.buf = append(s.buf, ": heartbeat\n\n"...)
 	if !c.flush() {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/rxsse/rxsse/loadtest/runtimestats"
 )
 
 // ringSize is how many recent ticks a /fanout client may lag behind before
@@ -21,7 +23,8 @@ const ringSize = 64
 // set a longer one before New.
 var Tick = 100 * time.Millisecond
 
-// Server serves GET /sse, /firehose?n=N, /fanout and /debug/goroutines.
+// Server serves GET /sse, /firehose?n=N, /fanout, /debug/goroutines and
+// /debug/runtime.
 type Server struct {
 	mux  *http.ServeMux
 	stop context.CancelFunc
@@ -45,6 +48,7 @@ func New() *Server {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, runtime.NumGoroutine())
 	})
+	s.mux.HandleFunc("GET "+runtimestats.Path, runtimestats.Handler) // the harness's memory readings
 	go s.publish(ctx)
 	return s
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rxsse/rxsse/controller"
 	"github.com/rxsse/rxsse/encoder"
+	"github.com/rxsse/rxsse/loadtest/runtimestats"
 	"github.com/rxsse/rxsse/observable"
 	"github.com/rxsse/rxsse/observable/hub"
 	"github.com/rxsse/rxsse/transport"
@@ -117,6 +118,7 @@ func (a *App) Routes(r controller.Router) {
 	r.SseE("/firehose", a.firehose)                            // @Sse('firehose'), async: n is checked first
 	r.Sse("/fanout", a.fanout, transport.WithParking(Parking)) // @Sse('fanout'), a broadcast route: parked
 	r.Get("/debug/goroutines", goroutines)
+	r.Get(runtimestats.Path, runtimestats.Handler) // the harness's memory readings
 }
 
 // sse is the seed: {"hello":"world"} every second.

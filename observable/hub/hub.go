@@ -57,11 +57,13 @@ func newEpoch() string {
 // (no topics: every subscription; see the package doc) and retains it for
 // replay. It returns the id.
 //
-// ev.Data is encoded once, here, and shared by every subscriber: a string
-// is kept as it is, a []byte is copied, a json.RawMessage is validated and
-// copied, and anything else is marshalled to JSON (as the encoder does, no
-// HTML escaping) into a json.RawMessage. Changing the value after Publish
-// returns changes nothing any subscriber sees.
+// ev is encoded once, here, and shared by every subscriber: its data (a
+// string is kept as it is, a []byte is copied, a json.RawMessage is
+// validated and copied, and anything else is marshalled to JSON, as the
+// encoder does, no HTML escaping, into a json.RawMessage), and its whole
+// wire form (see encoder.Frame), which every stream writes as it is.
+// Changing the value after Publish returns changes nothing any subscriber
+// sees.
 //
 // Publish never waits for a subscriber. It fails, retaining nothing, when
 // ctx is already done, after Close (ErrClosed), for an empty topic
@@ -84,7 +86,7 @@ func (h *Hub) Publish(ctx context.Context, ev encoder.MessageEvent, topics ...st
 	h.mu.Lock()
 	e.Seq = h.seq + 1
 	ev.ID = h.id(e.Seq)
-	e.Item = rxgo.Of(ev)
+	e.Item = publish.Item(ev)
 	if h.cfg.replayAge > 0 {
 		e.Time = time.Now()
 	}

@@ -53,6 +53,7 @@ func main() {
 		command  = flag.String("command", "make bench-load", "the command to reproduce, for the report")
 		logDir   = flag.String("logs", "", "where the servers' output goes (default -bin/logs)")
 		skipNest = flag.Bool("skip-nest", false, "leave NestJS out (no node)")
+		window   = flag.Duration("window", 0, "the fan-out scenarios' measured window (default: each scenario's own, 20 s or more; 5 s with -quick)")
 	)
 	flag.Parse()
 	resultsSet := false
@@ -92,6 +93,9 @@ func main() {
 		base = &rep
 	}
 	scenarios := loadtest.Scenarios(*quick)
+	if *window > 0 {
+		scenarios = loadtest.WithWindow(scenarios, *window)
+	}
 	if *onlySc != "" {
 		var err error
 		if scenarios, err = loadtest.Select(scenarios, strings.Split(*onlySc, ",")); err != nil {

@@ -32,7 +32,7 @@ func main() {
 		timeout  = flag.Duration("timeout", 60*time.Second, "firehose: bound on the run")
 		clients  = flag.Int("clients", 1000, "fanout: concurrent clients")
 		ramp     = flag.Duration("ramp", 5*time.Second, "fanout: spread the connects over this")
-		window   = flag.Duration("window", 20*time.Second, "fanout: measured window")
+		window   = flag.Duration("window", loadtest.DefaultFanoutWindow, "fanout: measured window")
 		parallel = flag.Int("parallel", 50, "churn: clients cycling at once")
 		duration = flag.Duration("duration", 10*time.Second, "churn: how long")
 		path     = flag.String("path", "/firehose?n=1", "churn: the stream to open")

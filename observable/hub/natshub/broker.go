@@ -11,7 +11,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/reactivex/rxgo/v2"
 
 	"github.com/rxsse/rxsse/internal/fanout"
 	"github.com/rxsse/rxsse/internal/publish"
@@ -318,7 +317,7 @@ func (s *session) append(b *Broker) jetstream.MessageHandler {
 			return
 		}
 		e.ev.ID = publish.FormatID(s.epoch, seq)
-		delivered, err := s.log.Append(fanout.Event{Seq: seq, Time: e.time, Topics: e.topics, Item: rxgo.Of(e.ev)})
+		delivered, err := s.log.Append(fanout.Event{Seq: seq, Time: e.time, Topics: e.topics, Item: publish.Item(e.ev)})
 		if err != nil {
 			return // closed: the session is ending
 		}

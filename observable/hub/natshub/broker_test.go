@@ -429,3 +429,27 @@ func TestANewInstanceServesRecentResumesFromMemory(t *testing.T) {
 		t.Errorf("live got %+v first, want %s", ev, id)
 	}
 }
+
+// A live event reaches every subscriber framed once (encoder.Frame): the
+// transport writes its frame, the bytes it would have encoded.
+func TestLiveEventsArriveFramed(t *testing.T) {
+	n := startNATS(t)
+	b := newBroker(t, connect(t, n.url), Config{})
+	s1, s2 := subscribe(t, b, ""), subscribe(t, b, "")
+	if _, err := b.Publish(context.Background(), encoder.MessageEvent{Type: "tick", Data: map[string]int{"n": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	e1, e2 := s1.event(), s2.event()
+	f1, f2 := e1.Framed(), e2.Framed()
+	if f1 == nil || &f1[0] != &f2[0] {
+		t.Fatalf("the subscribers' events do not share one frame: %q, %q", f1, f2)
+	}
+	plain := encoder.MessageEvent{ID: e1.ID, Type: e1.Type, Data: e1.Data}
+	want, err := encoder.NewEncoder(nil).AppendEvent(nil, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(f1) != string(want) {
+		t.Errorf("frame %q, want %q", f1, want)
+	}
+}
