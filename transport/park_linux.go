@@ -59,7 +59,13 @@ func (s *stream) tryPark(f feed) bool {
 	}
 	fd := -1
 	if err == nil {
-		fd, err = dupConn(conn)
+		if fd, err = dupConn(conn); err != nil {
+			// A connection that hides its socket (a listener's wrapper
+			// without SyscallConn, as netutil.LimitListener's) would be
+			// lost again on every stream: the route parks no more, from
+			// before this one's client sees it end and reconnects.
+			s.cfg.parkRefused.Store(true)
+		}
 	}
 	if conn != nil {
 		_ = conn.Close() // the dup, if any, holds the socket; Go's poller lets go of it
@@ -74,12 +80,8 @@ func (s *stream) tryPark(f feed) bool {
 			s.log(slog.LevelWarn, "sse: stream not parked", "err", err)
 			return false
 		}
-		// Taken over and lost: the client reconnects. A connection that
-		// hides its socket (a listener's wrapper without SyscallConn, as
-		// netutil.LimitListener's) would be lost again on every stream:
-		// the route parks nothing more.
-		s.cfg.parkRefused.Store(true)
-		s.log(slog.LevelError, "sse: stream lost while parking; the route parks no more streams", "err", err)
+		// Taken over and lost: the client reconnects.
+		s.log(slog.LevelError, "sse: stream lost while parking", "err", err, "parking_off", s.cfg.parkRefused.Load())
 		p.cancel(err)
 		return true // the goroutine ends it; nothing more to write
 	}
