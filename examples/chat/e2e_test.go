@@ -76,8 +76,21 @@ func (k *streamKiller) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	k.streams[tab] = append(k.streams[tab], stream{cancel, done})
 	k.opened[tab] = append(k.opened[tab], streamRequest{r.Header.Get("Last-Event-ID"), r.URL.RawQuery})
 	k.mu.Unlock()
+	if tab == "a" {
+		w = onItsGoroutine{w}
+	}
 	k.next.ServeHTTP(w, r.WithContext(ctx))
 }
+
+// onItsGoroutine wraps the ResponseWriter of tab a's streams so that they
+// stay on their goroutine: a parked stream (the route's WithParking) no
+// longer watches its request's context, which is how the test cuts A, and
+// the transport never parks a stream behind a wrapper. Tab b's streams
+// park.
+type onItsGoroutine struct{ http.ResponseWriter }
+
+// Unwrap lets the transport flush through the wrapper.
+func (w onItsGoroutine) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // kill cuts tab a's streams and waits until they have ended, so that A
 // receives nothing more; then it publishes while A is away.

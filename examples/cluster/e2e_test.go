@@ -332,9 +332,23 @@ func (pc *pageCutter) wrap(name string, h http.Handler) http.Handler {
 		pc.streams[tab] = append(pc.streams[tab], cutStream{cancel, done})
 		pc.opened[tab] = append(pc.opened[tab], streamRequest{upstream: name, lastEventID: r.Header.Get("Last-Event-ID"), query: r.URL.RawQuery})
 		pc.mu.Unlock()
+		if tab == "a" {
+			// Tab a's streams stay on their goroutine, where cancelling
+			// their context cuts them: the transport never parks a stream
+			// behind a wrapper, and a parked one no longer watches its
+			// request's context. Tab b's streams park.
+			w = onItsGoroutine{w}
+		}
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// onItsGoroutine wraps a ResponseWriter so that the stream it serves is not
+// parked.
+type onItsGoroutine struct{ http.ResponseWriter }
+
+// Unwrap lets the transport flush through the wrapper.
+func (w onItsGoroutine) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // kill cuts tab a's streams and waits until they have ended, so that A
 // receives nothing more; then it publishes three messages on instance B.
