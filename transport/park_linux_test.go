@@ -371,14 +371,7 @@ func TestAnHTTP10StreamParksWithoutChunks(t *testing.T) {
 	h := hub.New()
 	ts := httptest.NewServer(broadcast(h))
 	defer ts.Close()
-	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET / HTTP/1.0\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	conn := rawRequest(t, ts, "GET / HTTP/1.0\r\n\r\n")
 	waitParked(t, parked)
 	id := publish(t, h, "old")
 	h.Close()
@@ -465,6 +458,22 @@ func TestStreamsThatMustNotParkStayOnTheirGoroutine(t *testing.T) {
 	}
 }
 
+// rawRequest sends request to ts on a connection of its own, with no
+// goroutine of the client's, and returns the connection, closed when the
+// test ends.
+func rawRequest(t *testing.T, ts *httptest.Server, request string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 func plain(h http.Handler) (*httptest.Server, *http.Client) {
 	ts := httptest.NewServer(h)
 	return ts, ts.Client()
@@ -542,14 +551,7 @@ func TestParkedStreamsHoldNoGoroutine(t *testing.T) {
 	// Raw clients: no goroutine of their own.
 	const n = 50
 	for range n {
-		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			t.Fatal(err)
-		}
+		rawRequest(t, ts, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		waitParked(t, parked)
 	}
 	// net/http's connection goroutines return just after the handlers
@@ -578,15 +580,7 @@ func TestAWakeUpOfManyParkedStreamsReachesEveryOne(t *testing.T) {
 	const n = 700
 	readers := make([]*bufio.Reader, n)
 	for i := range readers {
-		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			t.Fatal(err)
-		}
-		readers[i] = bufio.NewReader(conn)
+		readers[i] = bufio.NewReader(rawRequest(t, ts, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 		waitParked(t, parked)
 	}
 	for round := range 3 {
