@@ -40,15 +40,7 @@ func Mount(r chi.Router, controllers ...Controller) {
 	scopes := make([]*scope, len(controllers))
 	var routes []declared
 	for i, c := range controllers {
-		if c == nil {
-			panic(fmt.Sprintf("controller: Mount: controller %d is nil", i))
-		}
-		s := newScope(fmt.Sprintf("%T", c), "")
-		if p, ok := c.(Prefixed); ok {
-			s.prefix = p.Prefix()
-		}
-		c.Routes(s)
-		s.seal()
+		s := declare("Mount", i, c)
 		scopes[i] = s
 		routes = s.routes(routes, "")
 	}
@@ -56,4 +48,19 @@ func Mount(r chi.Router, controllers ...Controller) {
 	for _, s := range scopes {
 		s.register(r, "", nil)
 	}
+}
+
+// declare returns the route table controller i of a Mount or Describe call
+// declares: its Routes, run on a scope with its prefix, then sealed.
+func declare(call string, i int, c Controller) *scope {
+	if c == nil {
+		panic(fmt.Sprintf("controller: %s: controller %d is nil", call, i))
+	}
+	s := newScope(fmt.Sprintf("%T", c), "")
+	if p, ok := c.(Prefixed); ok {
+		s.prefix = p.Prefix()
+	}
+	c.Routes(s)
+	s.seal()
+	return s
 }

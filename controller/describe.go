@@ -1,9 +1,9 @@
 package controller
 
 import (
-	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/rxsse/rxsse/transport"
@@ -42,16 +42,7 @@ type Route struct {
 func Describe(controllers ...Controller) []Route {
 	var out []Route
 	for i, c := range controllers {
-		if c == nil {
-			panic(fmt.Sprintf("controller: Describe: controller %d is nil", i))
-		}
-		s := newScope(fmt.Sprintf("%T", c), "")
-		if p, ok := c.(Prefixed); ok {
-			s.prefix = p.Prefix()
-		}
-		c.Routes(s)
-		s.seal()
-		out = s.describe(out, "", nil)
+		out = declare("Describe", i, c).describe(out, "", nil)
 	}
 	return out
 }
@@ -59,7 +50,7 @@ func Describe(controllers ...Controller) []Route {
 // describe appends the scope's routes to out, as register registers them.
 func (s *scope) describe(out []Route, parent string, inherited []transport.Option) []Route {
 	prefix := join(parent, s.prefix)
-	defaults := append(inherited[:len(inherited):len(inherited)], s.defaults...)
+	defaults := append(slices.Clip(inherited), s.defaults...)
 	for _, e := range s.entries {
 		if e.child != nil {
 			out = e.child.describe(out, prefix, defaults)
